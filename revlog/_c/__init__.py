@@ -1,0 +1,11 @@
+"""The C backend: thin cffi wrappers over csrc/, mirroring revlog._pure.
+
+Importing it requires the compiled module revlog._c._revlog_c; use
+revlog.policy.load("c") rather than importing this directly, so the ABI
+version is checked.
+"""
+from revlog._c.mpatch import patchedsize, patches
+
+NAME = "c"
+
+__all__ = ["NAME", "patchedsize", "patches"]
