@@ -14,6 +14,11 @@ PATCH_BAD_RANGE = 11
 PATCH_PAST_END = 12
 PATCH_OUT_OF_ORDER = 13
 PATCH_OVERFLOW = 14
+INDEX_BAD_SIZE = 20
+INDEX_INLINE_TRUNCATED = 21
+INDEX_BAD_PARENT = 22
+INDEX_BAD_BASE = 23
+INDEX_BAD_LENGTH = 24
 
 # Largest text length the delta code accepts (the C core keeps lengths in
 # int64 with room to spare); far beyond anything a revlog can store.
@@ -34,6 +39,24 @@ def patch_error(code: int, delta: int, offset: int) -> errors.CorruptedData:
     return errors.CorruptedData(
         "corrupted delta %d: %s (hunk at byte %d)" % (delta, reason, offset)
     )
+
+
+# Messages of index corruption, formatted with the revision and the value
+# the C core reports in struct revlog_error_info (the pure index passes the
+# same two numbers).  "parent out of range" starts as in Mercurial.
+INDEX_MESSAGES = {
+    INDEX_BAD_SIZE: "index data size is not a multiple of the entry size ({value} bytes left over)",
+    INDEX_INLINE_TRUNCATED: "inline index data is truncated: revision {rev} runs past the end",
+    INDEX_BAD_PARENT: "parent out of range: revision {rev} has parent {value}",
+    INDEX_BAD_BASE: "delta base out of range: revision {rev} has delta base {value}",
+    INDEX_BAD_LENGTH: "revision {rev} has a negative compressed length {value}",
+}
+
+
+def index_error(code: int, rev: int, value: int) -> errors.CorruptedIndex:
+    """The exception for a corrupted index (see INDEX_MESSAGES)."""
+    template = INDEX_MESSAGES.get(code, "unknown index error %d" % code)
+    return errors.CorruptedIndex(template.format(rev=rev, value=value))
 
 
 def error_for(code: int) -> Exception:
