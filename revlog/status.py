@@ -19,6 +19,7 @@ INDEX_INLINE_TRUNCATED = 21
 INDEX_BAD_PARENT = 22
 INDEX_BAD_BASE = 23
 INDEX_BAD_LENGTH = 24
+INDEX_BAD_OFFSET = 25
 
 # Largest text length the delta code accepts (the C core keeps lengths in
 # int64 with room to spare); far beyond anything a revlog can store.
@@ -50,6 +51,7 @@ INDEX_MESSAGES = {
     INDEX_BAD_PARENT: "parent out of range: revision {rev} has parent {value}",
     INDEX_BAD_BASE: "delta base out of range: revision {rev} has delta base {value}",
     INDEX_BAD_LENGTH: "revision {rev} has a negative compressed length {value}",
+    INDEX_BAD_OFFSET: "inconsistent offsets: revision {rev} starts before byte {value}",
 }
 
 

@@ -1,0 +1,479 @@
+"""The revlog index in pure Python: Mercurial 7.2.4's index protocol.
+
+The index keeps the buffer it was given (bytes or an mmap) and unpacks an
+entry only when asked for it.  Appended entries are kept packed beside the
+buffer.  Node lookups use a dict built on first use; prefix lookups use a
+sorted list of nodes built on first use.  revlog._c.index is the same
+object in C; both raise the same exceptions with the same messages.
+"""
+import bisect
+import struct
+from typing import Dict, List, Optional, Tuple
+
+from revlog import constants as C
+from revlog import errors, status
+
+_INT32 = struct.Struct(">i")
+# (comp_len, base) at byte 8 of v1 and v2 entries; comp_len at byte 8 of all.
+_COMP_LEN_AND_BASE = struct.Struct(">i4xi")
+_OFFSET_FLAGS_AND_COMP_LEN = struct.Struct(">Qi")
+_PARENTS = {C.REVLOGV1: (24, struct.Struct(">ii")), C.REVLOGV2: (24, struct.Struct(">ii")),
+            C.CHANGELOGV2: (16, struct.Struct(">ii"))}
+_NODE_AT = {C.REVLOGV1: 32, C.REVLOGV2: 32, C.CHANGELOGV2: 24}
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+Entry = tuple
+
+
+def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: bool = False,
+                 format: int = C.REVLOGV1) -> Tuple["Index", Optional[Tuple[int, object]]]:
+    """Parse index data; return (index, cache) as Mercurial's parse_index2 does.
+
+    `cache` is (0, data) for an inline revlog (its data lives in the index
+    buffer), else None.
+    """
+    if format not in C.ENTRY_STRUCTS:
+        raise ValueError("unsupported revlog index format: %d" % format)
+    inline = bool(inline) and format != C.CHANGELOGV2
+    index = Index(data, inline, bool(uses_generaldelta), bool(uses_delta_info), format)
+    return index, ((0, data) if inline else None)
+
+
+class Index:
+    """A revlog index: entries by revision, node lookups, delta chains."""
+
+    def __init__(self, data, inline: bool, generaldelta: bool, delta_info: bool, fmt: int):
+        self._data = data
+        self._format = fmt
+        self._struct = C.ENTRY_STRUCTS[fmt]
+        self.entry_size = self._struct.size
+        self._inline = inline
+        self._generaldelta = generaldelta and fmt != C.CHANGELOGV2
+        self._delta_info = delta_info
+        self._null = C.NULL_ENTRY_CL_V2 if fmt == C.CHANGELOGV2 else C.NULL_ENTRY
+        self._added: List[bytes] = []
+        if inline:
+            self._offsets = self._scan_inline(data)
+        else:
+            leftover = len(data) % self.entry_size
+            if leftover:
+                raise status.index_error(status.INDEX_BAD_SIZE, -1, leftover)
+            self._offsets = None
+        self._ondisk = len(self._offsets) if inline else len(data) // self.entry_size
+        self._nodemap: Optional[Dict[bytes, int]] = None
+        self._sorted_nodes: Optional[List[bytes]] = None
+
+    def _scan_inline(self, data) -> List[int]:
+        """Offsets of the entries of inline data (each followed by its chunk)."""
+        size = self.entry_size
+        end = len(data)
+        unpack = _INT32.unpack_from
+        offsets = []
+        pos = 0
+        while pos < end:
+            if end - pos < size:
+                raise status.index_error(status.INDEX_INLINE_TRUNCATED, len(offsets), 0)
+            (comp_len,) = unpack(data, pos + 8)
+            if comp_len < 0:
+                raise status.index_error(status.INDEX_BAD_LENGTH, len(offsets), comp_len)
+            offsets.append(pos)
+            pos += size + comp_len
+        if pos != end:
+            raise status.index_error(status.INDEX_INLINE_TRUNCATED, len(offsets) - 1, 0)
+        return offsets
+
+    # ---- raw access -----------------------------------------------------
+
+    def _locate(self, rev: int) -> Tuple[object, int]:
+        """(buffer, byte offset) of the packed entry of rev (0 <= rev < len)."""
+        if rev >= self._ondisk:
+            return self._added[rev - self._ondisk], 0
+        if self._offsets is not None:
+            return self._data, self._offsets[rev]
+        return self._data, rev * self.entry_size
+
+    def _check_rev(self, rev: int) -> None:
+        if not 0 <= rev < len(self):
+            raise ValueError("revlog index out of range: %d" % rev)
+
+    def _comp_len(self, rev: int) -> int:
+        buf, pos = self._locate(rev)
+        (comp_len,) = _INT32.unpack_from(buf, pos + 8)
+        if comp_len < 0:
+            raise status.index_error(status.INDEX_BAD_LENGTH, rev, comp_len)
+        return comp_len
+
+    def _base(self, rev: int) -> int:
+        """Delta base of rev, checked to lie in [-1, rev]."""
+        if self._format == C.CHANGELOGV2:
+            return rev
+        buf, pos = self._locate(rev)
+        (base,) = _INT32.unpack_from(buf, pos + 16)
+        if base < -1 or base > rev:
+            raise status.index_error(status.INDEX_BAD_BASE, rev, base)
+        return base
+
+    def _parents(self, rev: int) -> Tuple[int, int]:
+        """Parents of rev, checked to lie in [-1, rev)."""
+        if rev == C.NULL_REV:
+            return C.NULL_REV, C.NULL_REV
+        buf, pos = self._locate(rev)
+        at, pair = _PARENTS[self._format]
+        p1, p2 = pair.unpack_from(buf, pos + at)
+        for parent in (p1, p2):
+            if parent < -1 or parent >= rev:
+                raise status.index_error(status.INDEX_BAD_PARENT, rev, parent)
+        return p1, p2
+
+    def _node(self, rev: int) -> bytes:
+        buf, pos = self._locate(rev)
+        at = pos + _NODE_AT[self._format]
+        return bytes(buf[at:at + C.NODE_SIZE])
+
+    # ---- entries --------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._ondisk + len(self._added)
+
+    def __getitem__(self, key):
+        if isinstance(key, bytes):
+            rev = self.get_rev(key)
+            if rev is None:
+                raise errors.RevisionNotFound("unknown node %s" % key.hex())
+            return rev
+        if not isinstance(key, int):
+            raise TypeError("revlog index keys are revisions (int) or nodes (bytes)")
+        if key == C.NULL_REV:
+            return self._null
+        if not 0 <= key < len(self):
+            raise IndexError("revlog index out of range")
+        buf, pos = self._locate(key)
+        fields = self._struct.unpack_from(buf, pos)
+        if self._format == C.REVLOGV1:
+            entry = fields + (0, 0, C.COMP_MODE_INLINE, C.COMP_MODE_INLINE, C.RANK_UNKNOWN)
+        elif self._format == C.REVLOGV2:
+            modes = fields[10]
+            entry = fields[:10] + (modes & 3, (modes >> 2) & 3, C.RANK_UNKNOWN)
+        else:
+            (offset_flags, comp_len, raw_len, p1, p2, node, sd_offset, sd_len, modes,
+             rank) = fields
+            entry = (offset_flags, comp_len, raw_len, key, key, p1, p2, node, sd_offset,
+                     sd_len, modes & 3, (modes >> 2) & 3, rank)
+        if key == 0 and self._ondisk and self._format != C.CHANGELOGV2:
+            # the first 4 bytes on disk are the revlog header, not offset
+            entry = (entry[0] & 0xFFFF,) + entry[1:]
+        return entry
+
+    def entry_binary(self, rev: int) -> bytes:
+        """The packed entry of rev (for v1 rev 0: without the 4 header bytes)."""
+        self._check_rev(rev)
+        buf, pos = self._locate(rev)
+        packed = bytes(buf[pos:pos + self.entry_size])
+        if rev == 0 and self._format == C.REVLOGV1:
+            return packed[C.INDEX_HEADER.size:]
+        return packed
+
+    def pack_header(self, header: int) -> bytes:
+        """The 4-byte revlog header (v1 only: v2 keeps it in the docket)."""
+        if self._format != C.REVLOGV1:
+            raise RuntimeError("version header should go in the docket, not the index: %d" % header)
+        return C.INDEX_HEADER.pack(header & 0xFFFFFFFF)
+
+    def append(self, entry: Entry) -> None:
+        """Append a 13-tuple entry (as returned by index[rev])."""
+        if len(entry) != 13:
+            raise TypeError("13-tuple required")
+        node = entry[C.ENTRY_NODE]
+        if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
+            raise TypeError("invalid node")
+        rev = len(self)
+        self._added.append(self._pack(rev, entry))
+        if self._nodemap is not None:
+            self._nodemap.setdefault(node, rev)
+        if self._sorted_nodes is not None:
+            self._insort(node)
+
+    def _pack(self, rev: int, entry: Entry) -> bytes:
+        if self._format == C.REVLOGV1:
+            for field, what in ((C.ENTRY_DATA_COMP_MODE, "data"), (C.ENTRY_SIDEDATA_COMP_MODE, "sidedata")):
+                if entry[field] != C.COMP_MODE_INLINE:
+                    raise ValueError("invalid %s compression mode: %d" % (what, entry[field]))
+            return self._struct.pack(*entry[:8])
+        modes = (entry[C.ENTRY_DATA_COMP_MODE] & 3) | ((entry[C.ENTRY_SIDEDATA_COMP_MODE] & 3) << 2)
+        if self._format == C.REVLOGV2:
+            return self._struct.pack(*entry[:10], modes)
+        return self._struct.pack(entry[0], entry[1], entry[2], entry[5], entry[6], entry[7],
+                                 entry[8], entry[9], modes, entry[C.ENTRY_RANK])
+
+    def __delitem__(self, key) -> None:
+        """`del index[rev:-1]`: strip rev and every later revision."""
+        if not isinstance(key, slice):
+            raise TypeError("revlog index only supports deleting a slice rev:-1")
+        start, stop, step = key.indices(len(self) + 1)
+        if len(range(start, stop, step)) <= 0:
+            return
+        if step != 1:
+            raise ValueError("revlog index delete requires step size of 1")
+        if stop != len(self):
+            raise IndexError("revlog index deletion indices are invalid")
+        if start < self._ondisk:
+            if self._offsets is not None:
+                del self._offsets[start:]
+            self._ondisk = start
+            self._added = []
+        else:
+            del self._added[start - self._ondisk:]
+        self.clearcaches()
+
+    def clearcaches(self) -> None:
+        """Drop the node lookup structures (rebuilt on next use)."""
+        self._nodemap = None
+        self._sorted_nodes = None
+
+    # ---- node lookups ---------------------------------------------------
+
+    def _nodes(self) -> List[bytes]:
+        """Every node, by revision."""
+        data, at = self._data, _NODE_AT[self._format]
+        if self._offsets is None:
+            end = self._ondisk * self.entry_size
+            ondisk = [bytes(data[p:p + C.NODE_SIZE]) for p in range(at, end, self.entry_size)]
+        else:
+            ondisk = [bytes(data[p + at:p + at + C.NODE_SIZE]) for p in self._offsets]
+        return ondisk + [self._node(rev) for rev in range(self._ondisk, len(self))]
+
+    def _map(self) -> Dict[bytes, int]:
+        if self._nodemap is None:
+            nodes = self._nodes()
+            # the lowest revision wins when a node appears twice
+            nodemap = dict(zip(reversed(nodes), range(len(nodes) - 1, -1, -1)))
+            nodemap[C.NULL_NODE] = C.NULL_REV
+            self._nodemap = nodemap
+        return self._nodemap
+
+    def get_rev(self, node: bytes) -> Optional[int]:
+        """Revision of node, or None."""
+        _check_node(node)
+        return self._map().get(node)
+
+    def rev(self, node: bytes) -> int:
+        """Revision of node; RevisionNotFound if unknown."""
+        _check_node(node)
+        rev = self._map().get(node)
+        if rev is None:
+            raise errors.RevisionNotFound("unknown node %s" % node.hex())
+        return rev
+
+    def has_node(self, node: bytes) -> bool:
+        """Whether node is in the index (the null node always is)."""
+        _check_node(node)
+        return node in self._map()
+
+    def __contains__(self, key) -> bool:
+        if isinstance(key, int):
+            return -1 <= key < len(self)
+        return self.has_node(key)
+
+    def _sorted(self) -> List[bytes]:
+        if self._sorted_nodes is None:
+            self._sorted_nodes = sorted(set(self._nodes()) | {C.NULL_NODE})
+        return self._sorted_nodes
+
+    def _insort(self, node: bytes) -> None:
+        nodes = self._sorted_nodes
+        at = bisect.bisect_left(nodes, node)
+        if at == len(nodes) or nodes[at] != node:
+            nodes.insert(at, node)
+
+    def partialmatch(self, prefix: bytes) -> Optional[bytes]:
+        """The node whose hex starts with prefix, None if none does.
+
+        AmbiguousPrefix if several do; ValueError for an empty or too long
+        prefix; None for a prefix that is not hex.
+        """
+        if isinstance(prefix, str):
+            prefix = prefix.encode("ascii")
+        if len(prefix) < 1:
+            raise ValueError("key too short")
+        if len(prefix) > 2 * C.NODE_SIZE:
+            raise ValueError("key too long")
+        if not _HEX_DIGITS.issuperset(prefix):
+            return None
+        text = prefix.decode("ascii").lower()
+        low = bytes.fromhex(text.ljust(2 * C.NODE_SIZE, "0"))
+        high = bytes.fromhex(text.ljust(2 * C.NODE_SIZE, "f"))
+        nodes = self._sorted()
+        first = bisect.bisect_left(nodes, low)
+        last = bisect.bisect_right(nodes, high)
+        if last - first > 1:
+            raise errors.AmbiguousPrefix("ambiguous identifier prefix %s" % text)
+        return nodes[first] if last > first else None
+
+    def shortest(self, node: bytes) -> int:
+        """Length of the shortest hex prefix that identifies node alone."""
+        _check_node(node)
+        nodes = self._sorted()
+        at = bisect.bisect_left(nodes, node)
+        if at == len(nodes) or nodes[at] != node:
+            raise errors.RevisionNotFound("unknown node %s" % node.hex())
+        common = 0
+        for neighbour in nodes[at - 1:at] + nodes[at + 1:at + 2]:
+            common = max(common, _common_hex_prefix(node, neighbour))
+        return common + 1
+
+    # ---- delta chains ---------------------------------------------------
+
+    def deltachain(self, rev: int, stoprev: Optional[int]) -> Tuple[List[int], bool]:
+        """(revs of the delta chain of rev, oldest first; whether stoprev stopped it).
+
+        Revisions with an empty delta are skipped, as Mercurial does.
+        """
+        if stoprev is None:
+            stoprev = -2
+        elif not isinstance(stoprev, int):
+            raise ValueError("stoprev must be integer or None")
+        if not 0 <= rev < len(self):
+            raise ValueError("revlog index out of range")
+        chain = []
+        base = self._base(rev)
+        current = rev
+        while current != base and current != stoprev:
+            if self._comp_len(current) > 0:
+                chain.append(current)
+            current = base if self._generaldelta else current - 1
+            if current < 0:
+                break
+            base = self._base(current)
+        stopped = current == stoprev
+        if not stopped:
+            chain.append(current)
+        chain.reverse()
+        return chain, stopped
+
+    def chunk_spans(self, revs) -> Tuple[List[int], List[int]]:
+        """(data start offsets, compressed lengths) of revs' chunks.
+
+        Offsets are absolute in the file holding the data: for an inline
+        revlog they count the interleaved index entries.
+        """
+        starts = []
+        lengths = []
+        unpack = _OFFSET_FLAGS_AND_COMP_LEN.unpack_from
+        shift = self.entry_size if self._inline else 0
+        for rev in revs:
+            buf, pos = self._locate(rev)
+            offset_flags, comp_len = unpack(buf, pos)
+            if comp_len < 0:
+                raise status.index_error(status.INDEX_BAD_LENGTH, rev, comp_len)
+            start = 0 if rev == 0 else offset_flags >> 16
+            starts.append(start + (rev + 1) * shift)
+            lengths.append(comp_len)
+        return starts, lengths
+
+    def slicechunktodensity(self, revs: List[int], targetdensity: float,
+                            mingapsize: int) -> List[List[int]]:
+        """Cut sorted revs into groups worth reading at once (sparse read).
+
+        The largest gaps between chunks are skipped, largest first, until
+        the data read is at least `targetdensity` useful; gaps up to
+        `mingapsize` bytes are never skipped.
+        """
+        revs = list(revs)
+        if len(revs) <= 1:
+            return [revs]
+        for rev in revs:
+            if not -1 <= rev < len(self):
+                raise IndexError("index out of range: %d" % rev)
+        starts, lengths = self._spans_for_slicing(revs)
+        span = starts[-1] - starts[0] + lengths[-1]
+        if starts[-1] < starts[0]:
+            raise status.index_error(status.INDEX_BAD_OFFSET, revs[-1], starts[0])
+        if span <= mingapsize:
+            return [revs]
+        payload = sum(lengths)
+        density = payload / span if span > 0 else 1.0
+        if density >= targetdensity:
+            return [revs]
+        gaps = []
+        previous_end = None
+        for i, (start, length) in enumerate(zip(starts, lengths)):
+            if length == 0:
+                continue
+            if previous_end is not None and start - previous_end > mingapsize:
+                gaps.append((start - previous_end, i))
+            previous_end = start + length
+        if not gaps:
+            return [revs]
+        gaps.sort()
+        selected = []
+        readdata = span
+        while gaps:
+            size, i = gaps.pop()
+            selected.append(i)
+            readdata -= size
+            density = payload / readdata if readdata > 0 else 1.0
+            if density >= targetdensity:
+                break
+        selected.sort()
+        selected.append(len(revs))
+        slices = []
+        previous = 0
+        for i in selected:
+            end = i
+            while end > 1 and end > previous and lengths[end - 1] == 0:
+                end -= 1
+            if previous < end:
+                slices.append(revs[previous:end])
+            previous = i
+        return slices
+
+    def _spans_for_slicing(self, revs: List[int]) -> Tuple[List[int], List[int]]:
+        """Chunk starts and lengths as slicing sees them (null rev: empty at 0)."""
+        real = [rev for rev in revs if rev >= 0]
+        starts, lengths = self.chunk_spans(real)
+        if len(real) != len(revs):
+            starts.insert(0, 0)
+            lengths.insert(0, 0)
+        return starts, lengths
+
+    def issnapshot(self, rev: int) -> bool:
+        """Whether rev is stored as a snapshot (full text or intermediate)."""
+        if not -1 <= rev < len(self):
+            raise ValueError("revlog index out of range: %d" % rev)
+        if self._delta_info and rev >= 0:
+            return bool(self[rev][0] & C.REVIDX_DELTA_IS_SNAPSHOT)
+        while rev >= 0:
+            base = self._base(rev)
+            if base == rev:
+                base = -1
+            if base == -1:
+                return True
+            p1, p2 = self._parents(rev)
+            if base in (self._skip_empty(p1), self._skip_empty(p2)):
+                return False
+            rev = base
+        return rev == -1
+
+    def _skip_empty(self, rev: int) -> int:
+        """Follow the delta bases of empty revisions down to one with data."""
+        while rev >= 0 and self._comp_len(rev) == 0:
+            base = self._base(rev)
+            if base == rev:
+                break
+            rev = base
+        return rev
+
+
+def _check_node(node) -> None:
+    if not isinstance(node, bytes):
+        raise TypeError("a node is bytes, not %s" % type(node).__name__)
+    if len(node) != C.NODE_SIZE:
+        raise ValueError("node len %d != expected node len %d" % (len(node), C.NODE_SIZE))
+
+
+def _common_hex_prefix(a: bytes, b: bytes) -> int:
+    """Number of leading hex digits a and b share."""
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return 2 * i + (1 if x >> 4 == y >> 4 else 0)
+    return 2 * len(a)

@@ -1,0 +1,87 @@
+"""Chunk compression: the one-byte header rules of revlog chunks.
+
+A stored chunk says how it is compressed by its first byte:
+  (empty)  an empty chunk
+  b"\\0"   stored as is (raw data that happens to start with NUL)
+  b"u"     stored uncompressed; the header byte is stripped
+  b"x"     zlib (the byte is part of the zlib stream)
+  b"("     zstd (the byte is part of the zstd frame magic)
+"""
+import zlib
+from typing import Callable, Optional
+
+from revlog import errors
+
+try:  # zstd is optional: a revlog that never uses it reads without it
+    import zstandard
+except ImportError:  # pragma: no cover - exercised where zstandard is absent
+    zstandard = None
+
+ENGINES = ("zlib", "zstd", "none")
+HEADER_ENGINES = {ord("x"): "zlib", ord("("): "zstd"}
+
+# Output allowed per zstd chunk beyond what its chain's sizes justify, so a
+# hostile frame cannot make us allocate more than the revisions need.
+_SLACK = 1 << 20
+
+
+def engine_of(chunk) -> Optional[str]:
+    """The compression engine a chunk header names, or None if uncompressed."""
+    if not len(chunk):
+        return None
+    return HEADER_ENGINES.get(chunk[0])
+
+
+class Decompressor:
+    """Decompresses chunks by their header; one per revlog (not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._zstd = None
+
+    def decompress(self, chunk, limit: Callable[[], int]) -> bytes:
+        """The data of one stored chunk.
+
+        limit() bounds the output of formats whose frames can claim any size
+        (zstd); zlib cannot expand past ~1032 times its input anyway.
+        UnknownCompression for an unknown header, CorruptedData when the
+        compressed stream is broken or too large.
+        """
+        if not len(chunk):
+            return b""
+        kind = chunk[0]
+        if kind == 0x78:  # b"x": zlib
+            return _zlib_decompress(chunk)
+        if kind == 0x75:  # b"u": uncompressed with a header byte
+            return bytes(chunk[1:])
+        if kind == 0:
+            return bytes(chunk)
+        if kind == 0x28:  # b"(": zstd
+            return self._zstd_decompress(chunk, limit() + _SLACK)
+        raise errors.UnknownCompression("unknown compression type %r" % bytes(chunk[:1]))
+
+    def _zstd_decompress(self, chunk, limit: int) -> bytes:
+        if zstandard is None:
+            raise errors.UnknownCompression(
+                "zstd-compressed chunk, but the zstandard package is not installed"
+            )
+        if self._zstd is None:
+            self._zstd = zstandard.ZstdDecompressor()
+        try:
+            declared = zstandard.frame_content_size(chunk)
+            if declared > limit:
+                raise errors.CorruptedData(
+                    "zstd chunk claims %d bytes, more than its revision allows" % declared
+                )
+            out = self._zstd.decompress(chunk, max_output_size=limit)
+        except zstandard.ZstdError as exc:
+            raise errors.CorruptedData("zstd chunk cannot be decompressed: %s" % exc) from None
+        if len(out) > limit:
+            raise errors.CorruptedData("zstd chunk decompresses past its revision's size")
+        return out
+
+
+def _zlib_decompress(chunk) -> bytes:
+    try:
+        return zlib.decompress(chunk)
+    except zlib.error as exc:
+        raise errors.CorruptedData("zlib chunk cannot be decompressed: %s" % exc) from None
