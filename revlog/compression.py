@@ -59,6 +59,15 @@ class Decompressor:
             return self._zstd_decompress(chunk, limit() + _SLACK)
         raise errors.UnknownCompression("unknown compression type %r" % bytes(chunk[:1]))
 
+    def decompress_with(self, header: bytes, chunk, limit: Callable[[], int]) -> bytes:
+        """Decompress a chunk with the engine whose header byte is `header` (v2 dockets)."""
+        engine = HEADER_ENGINES.get(header[0]) if header else None
+        if engine is None:  # the "none" engine stores chunks as they are
+            return bytes(chunk)
+        if not len(chunk) or chunk[0] != header[0]:
+            raise errors.CorruptedData("chunk is not a %s stream" % engine)
+        return self.decompress(chunk, limit)
+
     def _zstd_decompress(self, chunk, limit: int) -> bytes:
         if zstandard is None:
             raise errors.UnknownCompression(

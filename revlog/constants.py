@@ -26,6 +26,13 @@ SUPPORTED_HEADER_FLAGS = {
 
 INDEX_HEADER = struct.Struct(">I")
 
+# v2 revlogs: the .i file is a docket naming the index/data/sidedata files
+# header, then per file kind: uuid size, count of older uuids; then the
+# sizes (index, pending index, data, pending data, sidedata, pending
+# sidedata) and the default compression header byte
+DOCKET_HEADER = struct.Struct(">IBBBBBBQQQQQQc")
+DOCKET_OLD_UID = struct.Struct(">BL")
+
 # ---- index entries
 # v0: offset, comp_len, base, link, p1 node, p2 node, node
 INDEX_ENTRY_V0 = struct.Struct(">4l20s20s20s")

@@ -118,23 +118,29 @@ class Revlog:
         if unknown:
             raise errors.CorruptedIndex(
                 "%s: unknown flags %#06x in revlog version %d" % (self.name, unknown >> 16, version))
-        if version in (C.REVLOGV2, C.CHANGELOGV2):
-            raise errors.CorruptedIndex(
-                "%s: revlog version %#x keeps its index behind a docket, which is not supported yet"
-                % (self.name, version))
         self.version = version
         self.inline = bool(flags & C.FLAG_INLINE_DATA)
         self.generaldelta = bool(flags & C.FLAG_GENERALDELTA)
         self.delta_info = bool(flags & C.FLAG_DELTA_INFO)
         self.filelog_meta = bool(flags & C.FLAG_FILELOG_META)
+        self.docket: Optional[Docket] = None
+        index_format = C.REVLOGV1
         if version == C.REVLOGV0:
             index_data = self._convert_v0(index_data)
+        elif version in (C.REVLOGV2, C.CHANGELOGV2):
+            index_format = version
+            self.generaldelta = version == C.REVLOGV2
+            self.docket = Docket.parse(index_data, self.name)
+            index_data = self._docket_file(self.docket.index_uuid, ".idx", self.docket.index_end)
         try:
             self.index, _ = self.backend.parse_index2(
-                index_data, self.inline, self.generaldelta, self.delta_info, C.REVLOGV1)
+                index_data, self.inline, self.generaldelta, self.delta_info, index_format)
         except errors.CorruptedIndex as exc:
             raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
-        if self.inline:
+        if self.docket is not None:
+            self._data = self._docket_file(self.docket.data_uuid, ".dat", self.docket.data_end)
+            self._file = None
+        elif self.inline:
             self._data = index_data
             self._file = None
         elif not len(self.index):
@@ -149,6 +155,20 @@ class Revlog:
         else:
             self._data = None
             self._file = _CachedFile(self.data_path)
+
+    def _docket_file(self, uuid: bytes, suffix: str, end: int):
+        """The first `end` bytes of a file a docket names (radix-uuid.suffix)."""
+        path = "%s-%s%s" % (self.index_path[:-2], uuid.decode("ascii", "replace"), suffix)
+        if end == 0:
+            return b""
+        try:
+            data = _read_buffer(path, self._use_mmap)
+        except FileNotFoundError:
+            raise errors.CorruptedIndex("%s: the docket names %s, which is missing" % (self.name, path)) from None
+        if len(data) < end:
+            raise errors.CorruptedIndex(
+                "%s: %s has %d bytes, the docket says %d" % (self.name, path, len(data), end))
+        return memoryview(data)[:end]
 
     def _convert_v0(self, data) -> bytes:
         """A v0 index (parents as nodes) rewritten as v1 entries."""
@@ -180,6 +200,8 @@ class Revlog:
         return self._format
 
     def _detect_compression(self) -> str:
+        if self.docket is not None:
+            return compression.HEADER_ENGINES.get(self.docket.default_compression[0], "none")
         for rev in range(len(self)):
             engine = compression.engine_of(self._raw_chunk(rev)[:1])
             if engine is not None:
@@ -325,6 +347,8 @@ class Revlog:
         starts, lengths = self._index_call(self.index.chunk_spans, revs)
         limit = _ChainLimit(self.index, revs)
         decompress = self._decompressor.decompress
+        if self.docket is not None:
+            decompress = self._docket_decompressor(revs)
         if self._file is None:
             data = self._data
             size = len(data)
@@ -352,6 +376,24 @@ class Revlog:
                 offset = starts[i] - begin
                 chunks.append(self._decompress(decompress, segment[offset:offset + lengths[i]], limit, rev))
         return chunks
+
+    def _docket_decompressor(self, revs: List[int]):
+        """v2 chunks say per entry how they are stored (plain, default engine, own header)."""
+        modes = iter([self.index[rev][C.ENTRY_DATA_COMP_MODE] for rev in revs])
+        by_header = self._decompressor.decompress
+        engine = self.docket.default_compression
+
+        def decompress(chunk, limit):
+            mode = next(modes)
+            if mode == C.COMP_MODE_PLAIN:
+                return bytes(chunk)
+            if mode == C.COMP_MODE_DEFAULT:
+                return self._decompressor.decompress_with(engine, chunk, limit)
+            if mode == C.COMP_MODE_INLINE:
+                return by_header(chunk, limit)
+            raise errors.CorruptedData("unknown chunk compression mode %d" % mode)
+
+        return decompress
 
     def _decompress(self, decompress, chunk, limit, rev: int) -> bytes:
         try:
@@ -439,6 +481,52 @@ class Revlog:
             raise errors.CorruptedData(
                 "%s: revision %d: integrity check failed (text does not hash to %s)"
                 % (self.name, rev, entry[C.ENTRY_NODE].hex()))
+
+
+@dataclass(frozen=True)
+class Docket:
+    """The docket of a v2 revlog: which files hold its index and data, and how much."""
+
+    version_header: int
+    index_uuid: bytes
+    data_uuid: bytes
+    sidedata_uuid: bytes
+    index_end: int
+    data_end: int
+    sidedata_end: int
+    default_compression: bytes
+
+    @classmethod
+    def parse(cls, data, name: str) -> "Docket":
+        """Parse docket bytes (the content of the v2 revlog's .i file)."""
+        if len(data) < C.DOCKET_HEADER.size:
+            raise errors.CorruptedIndex("%s: docket is truncated" % name)
+        (version_header, index_uuid_size, old_index, data_uuid_size, old_data,
+         sidedata_uuid_size, old_sidedata, index_end, _pending_index_end, data_end,
+         _pending_data_end, sidedata_end, _pending_sidedata_end,
+         compression_header) = C.DOCKET_HEADER.unpack_from(data)
+        pos = C.DOCKET_HEADER.size
+
+        def take(size: int) -> bytes:
+            nonlocal pos
+            if pos + size > len(data):
+                raise errors.CorruptedIndex("%s: docket is truncated" % name)
+            pos += size
+            return bytes(data[pos - size:pos])
+
+        def skip_old(count: int) -> None:
+            sizes = [C.DOCKET_OLD_UID.unpack(take(C.DOCKET_OLD_UID.size))[0] for _ in range(count)]
+            for size in sizes:
+                take(size)
+
+        index_uuid = take(index_uuid_size)
+        skip_old(old_index)
+        data_uuid = take(data_uuid_size)
+        skip_old(old_data)
+        sidedata_uuid = take(sidedata_uuid_size)
+        skip_old(old_sidedata)
+        return cls(version_header, index_uuid, data_uuid, sidedata_uuid, index_end, data_end,
+                   sidedata_end, compression_header)
 
 
 class _ChainLimit:
