@@ -23,11 +23,19 @@ enum revlog_status {
 	REVLOG_OK = 0,
 	REVLOG_ERR_NOMEM = 1,
 	REVLOG_ERR_INTERNAL = 2,
+	REVLOG_ERR_RANGE = 3,
 	REVLOG_ERR_PATCH_TRUNCATED = 10,
 	REVLOG_ERR_PATCH_BAD_RANGE = 11,
 	REVLOG_ERR_PATCH_PAST_END = 12,
 	REVLOG_ERR_PATCH_OUT_OF_ORDER = 13,
-	REVLOG_ERR_PATCH_OVERFLOW = 14
+	REVLOG_ERR_PATCH_OVERFLOW = 14,
+	REVLOG_ERR_INDEX_BAD_SIZE = 20,
+	REVLOG_ERR_INDEX_INLINE_TRUNCATED = 21,
+	REVLOG_ERR_INDEX_BAD_PARENT = 22,
+	REVLOG_ERR_INDEX_BAD_BASE = 23,
+	REVLOG_ERR_INDEX_BAD_LENGTH = 24,
+	REVLOG_ERR_INDEX_BAD_OFFSET = 25,
+	REVLOG_ERR_INDEX_TOO_LARGE = 26
 };
 
 /* Version of this API; the Python side refuses a module whose number differs. */
@@ -75,5 +83,144 @@ void revlog_mpatch_apply(const struct revlog_patch_plan *plan,
 
 /* Release a plan (NULL is allowed). */
 void revlog_mpatch_free(struct revlog_patch_plan *plan);
+
+/* ---- index: Mercurial's revlog index (csrc/index.c, nodetree.c,
+ *      deltachain.c) ----
+ *
+ * An index reads a caller-owned buffer in place: keep it alive (and its
+ * size unchanged) until revlog_index_free.  Entries appended later are kept
+ * in memory owned by the index, packed in the same binary layout.  Revisions
+ * are numbered from 0; -1 is the null revision.  Node lookups go through a
+ * 16-way radix tree built lazily and kept up to date by append/truncate.
+ *
+ * The functions below are not thread-safe: lookups fill lazy caches, so
+ * callers serialise every call on one index.
+ */
+
+/* The `format` argument: the version number of the revlog. */
+enum revlog_index_format {
+	REVLOG_FORMAT_V1 = 1,
+	REVLOG_FORMAT_V2 = 0xDEAD,
+	REVLOG_FORMAT_CHANGELOG_V2 = 0xD34D
+};
+
+/* Special revision numbers in lookup results. */
+enum revlog_rev {
+	REVLOG_NULLREV = -1,
+	REVLOG_REV_NOT_FOUND = -2,
+	REVLOG_REV_AMBIGUOUS = -3
+};
+
+enum revlog_index_limits {
+	REVLOG_NODE_SIZE = 20,
+	REVLOG_MAX_REVS = 0x7ffffffe /* revisions are signed 32-bit */
+};
+
+/* Where an index is corrupted: the revision and the offending value (see
+   revlog/status.py INDEX_MESSAGES for what each status reports).  Every
+   index function that can fail takes one last and fills it on failure:
+   inline data is walked again when first used, and a buffer changed since
+   the parse is reported there. */
+struct revlog_error_info {
+	int64_t rev;
+	int64_t value;
+};
+
+/* One entry, as Mercurial's index protocol returns it. */
+struct revlog_entry {
+	uint64_t offset_flags; /* data offset << 16 | revision flags */
+	int32_t comp_len;
+	int32_t raw_len;
+	int32_t base;
+	int32_t link;
+	int32_t p1;
+	int32_t p2;
+	uint8_t node[20];
+	uint64_t sidedata_offset;
+	int32_t sidedata_len;
+	uint8_t data_comp_mode;
+	uint8_t sidedata_comp_mode;
+	int32_t rank;
+};
+
+struct revlog_index;
+
+/* Parse `len` bytes of index data.  Inline data interleaves each entry with
+   its compressed chunk (not for changelog-v2).  Size errors are reported
+   with their position in *err.  Release *out with revlog_index_free. */
+int revlog_index_new(const uint8_t *data, size_t len, int32_t format,
+                     int32_t inline_data, int32_t generaldelta,
+                     int32_t delta_info, struct revlog_index **out,
+                     struct revlog_error_info *err);
+
+/* Release an index (NULL is allowed). */
+void revlog_index_free(struct revlog_index *index);
+
+/* Number of revisions (on-disk and appended). */
+int64_t revlog_index_length(const struct revlog_index *index);
+
+/* Size in bytes of one packed entry of this index's format. */
+int64_t revlog_index_entry_size(const struct revlog_index *index);
+
+/* Entry of rev (-1: the null entry). */
+int revlog_index_entry(struct revlog_index *index, int64_t rev,
+                       struct revlog_entry *out, struct revlog_error_info *err);
+
+/* The packed bytes of rev (0 <= rev < length): *out points at
+   revlog_index_entry_size bytes, valid until the index changes. */
+int revlog_index_entry_bytes(struct revlog_index *index, int64_t rev,
+                             const uint8_t **out,
+                             struct revlog_error_info *err);
+
+/* Append an entry as revision `length`.  Fields the format does not store
+   are ignored (v1: sidedata, modes, rank; changelog-v2: base, link). */
+int revlog_index_append(struct revlog_index *index,
+                        const struct revlog_entry *entry,
+                        struct revlog_error_info *err);
+
+/* Remove revisions start .. length-1 (0 <= start <= length). */
+int revlog_index_truncate(struct revlog_index *index, int64_t start,
+                          struct revlog_error_info *err);
+
+/* Drop the lazily built caches (inline offsets, node tree). */
+void revlog_index_clearcaches(struct revlog_index *index);
+
+/* Revision of a 20-byte node: -1 for the null node, or
+   REVLOG_REV_NOT_FOUND. */
+int revlog_index_find_node(struct revlog_index *index, const uint8_t *node,
+                           int64_t *rev, struct revlog_error_info *err);
+
+/* Revision whose hex node starts with the `len` hex digits at `hex`
+   (1 <= len <= 40, either case): a revision, -1 (the null node),
+   REVLOG_REV_NOT_FOUND (also for non-hex input) or REVLOG_REV_AMBIGUOUS.
+   When found, the full node is copied to node_out (20 bytes). */
+int revlog_index_partialmatch(struct revlog_index *index, const char *hex,
+                              size_t len, int64_t *rev, uint8_t *node_out,
+                              struct revlog_error_info *err);
+
+/* Length of the shortest hex prefix that identifies node alone (the null
+   node included), or REVLOG_REV_NOT_FOUND if node is not in the index. */
+int revlog_index_shortest(struct revlog_index *index, const uint8_t *node,
+                          int32_t *length, struct revlog_error_info *err);
+
+/* The revisions whose deltas rebuild rev, oldest first: *chain points at
+   *count revisions in memory owned by the index, valid until the next call
+   on it.  The walk stops before stoprev when it meets it (*stopped = 1);
+   has_stoprev = 0 means no stop revision. */
+int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
+                            int32_t has_stoprev, int64_t stoprev,
+                            const int32_t **chain, int64_t *count,
+                            int32_t *stopped, struct revlog_error_info *err);
+
+/* Whether rev (-1 <= rev < length) is stored as a snapshot. */
+int revlog_index_issnapshot(struct revlog_index *index, int64_t rev,
+                            int32_t *out, struct revlog_error_info *err);
+
+/* For each of the n revisions (-1 <= rev < length), the absolute offset of
+   its chunk in the file holding the data (inline: counting the interleaved
+   entries) and its compressed length. */
+int revlog_index_chunk_spans(struct revlog_index *index, const int64_t *revs,
+                             size_t n, int64_t *starts, int64_t *lengths,
+                             struct revlog_error_info *err);
 
 #endif

@@ -9,6 +9,7 @@ from revlog import errors
 OK = 0
 NOMEM = 1
 INTERNAL = 2
+RANGE = 3
 PATCH_TRUNCATED = 10
 PATCH_BAD_RANGE = 11
 PATCH_PAST_END = 12
@@ -20,6 +21,7 @@ INDEX_BAD_PARENT = 22
 INDEX_BAD_BASE = 23
 INDEX_BAD_LENGTH = 24
 INDEX_BAD_OFFSET = 25
+INDEX_TOO_LARGE = 26
 
 # Largest text length the delta code accepts (the C core keeps lengths in
 # int64 with room to spare); far beyond anything a revlog can store.
@@ -52,6 +54,7 @@ INDEX_MESSAGES = {
     INDEX_BAD_BASE: "delta base out of range: revision {rev} has delta base {value}",
     INDEX_BAD_LENGTH: "revision {rev} has a negative compressed length {value}",
     INDEX_BAD_OFFSET: "inconsistent offsets: revision {rev} starts before byte {value}",
+    INDEX_TOO_LARGE: "index has too many revisions ({value}; at most 2147483646)",
 }
 
 
@@ -65,6 +68,8 @@ def error_for(code: int) -> Exception:
     """The exception for a status that is not tied to input content."""
     if code == NOMEM:
         return MemoryError("revlog: out of memory")
+    if code == RANGE:
+        return IndexError("revlog index out of range")
     return errors.RevlogError(
         "revlog internal error (status %d); please report it" % code
     )

@@ -79,7 +79,8 @@ def test_missing_c_module_in_process(monkeypatch):
 def test_abi_mismatch(monkeypatch):
     load_backend("c")
     monkeypatch.setattr(policy, "C_ABI_VERSION", policy.C_ABI_VERSION + 1)
-    with pytest.raises(ImportError, match="ABI version 1 but this revlog expects 2"):
+    expected = "ABI version %d but this revlog expects %d" % (policy.C_ABI_VERSION - 1, policy.C_ABI_VERSION)
+    with pytest.raises(ImportError, match=expected):
         policy.load("c")
     with pytest.raises(ImportError, match="ABI version"):
         policy.select("c")
