@@ -1,0 +1,248 @@
+"""The revlog index through the C core (csrc/index.c, nodetree.c, deltachain.c).
+
+Mirrors revlog._pure.index: Mercurial 7.2.4's index protocol, the same
+exceptions with the same messages.  The C index reads the caller's buffer
+in place (held through ffi.from_buffer) and builds an entry's tuple only
+when it is asked for.  cffi releases the GIL around C calls, so every call
+on one index is serialised by a lock: lookups fill caches inside the C
+object.
+"""
+import threading
+from typing import Iterable, List, Optional, Tuple
+
+from revlog import constants as C
+from revlog import protocol, status
+from revlog._c._revlog_c import ffi, lib
+
+_INT32 = (-(1 << 31), (1 << 31) - 1)
+_UINT64 = (0, (1 << 64) - 1)
+# entry fields stored as signed 32-bit integers, by tuple position
+_INT32_FIELDS = ((1, "comp_len"), (2, "raw_len"), (3, "base"), (4, "link"), (5, "p1"),
+                 (6, "p2"), (9, "sidedata_len"), (12, "rank"))
+
+Entry = tuple
+
+
+def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: bool = False,
+                 format: int = C.REVLOGV1) -> Tuple["Index", Optional[Tuple[int, object]]]:
+    """Parse index data; return (index, cache) as Mercurial's parse_index2 does.
+
+    `cache` is (0, data) for an inline revlog (its data lives in the index
+    buffer), else None.
+    """
+    protocol.check_format(format)
+    inline = bool(inline) and format != C.CHANGELOGV2
+    index = Index(data, inline, bool(uses_generaldelta), bool(uses_delta_info), format)
+    return index, ((0, data) if inline else None)
+
+
+def _raise(code: int, err) -> None:
+    if code in status.INDEX_MESSAGES:
+        raise status.index_error(code, err.rev, err.value)
+    raise status.error_for(code)
+
+
+class Index:
+    """A revlog index: entries by revision, node lookups, delta chains."""
+
+    def __init__(self, data, inline: bool, generaldelta: bool, delta_info: bool, fmt: int):
+        self._data = data
+        self._buffer = ffi.from_buffer("uint8_t[]", data)
+        self._format = fmt
+        self._lock = threading.Lock()
+        self._err = ffi.new("struct revlog_error_info *")
+        self._entry = ffi.new("struct revlog_entry *")
+        self._node = ffi.cast("char *", self._entry.node)
+        out = ffi.new("struct revlog_index **")
+        code = lib.revlog_index_new(self._buffer, len(self._buffer), fmt, inline,
+                                    generaldelta, delta_info, out, self._err)
+        if code != lib.REVLOG_OK:
+            _raise(code, self._err)
+        self._index = ffi.gc(out[0], lib.revlog_index_free)
+        self._length = lib.revlog_index_length(self._index)
+        self.entry_size = lib.revlog_index_entry_size(self._index)
+
+    def _call(self, function, *args) -> None:
+        """function(index, *args), the lock held; raise the error it reports."""
+        code = function(self._index, *args, self._err)
+        if code != lib.REVLOG_OK:
+            _raise(code, self._err)
+
+    # ---- entries --------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            if key == C.NULL_REV:
+                return C.NULL_ENTRY
+            if not 0 <= key < self._length:
+                raise IndexError("revlog index out of range")
+            e = self._entry
+            with self._lock:
+                self._call(lib.revlog_index_entry, key, e)
+                return (e.offset_flags, e.comp_len, e.raw_len, e.base, e.link, e.p1, e.p2,
+                        ffi.unpack(self._node, C.NODE_SIZE), e.sidedata_offset,
+                        e.sidedata_len, e.data_comp_mode, e.sidedata_comp_mode, e.rank)
+        if isinstance(key, bytes):
+            rev = self.get_rev(key)
+            if rev is None:
+                raise protocol.not_found(key)
+            return rev
+        raise TypeError("revlog index keys are revisions (int) or nodes (bytes)")
+
+    def entry_binary(self, rev: int) -> bytes:
+        """The packed entry of rev (for v1 rev 0: without the 4 header bytes)."""
+        protocol.check_rev(rev, self._length)
+        out = ffi.new("uint8_t **")
+        with self._lock:
+            self._call(lib.revlog_index_entry_bytes, rev, out)
+            packed = ffi.buffer(out[0], self.entry_size)[:]
+        if rev == 0 and self._format == C.REVLOGV1:
+            return packed[C.INDEX_HEADER.size:]
+        return packed
+
+    def pack_header(self, header: int) -> bytes:
+        """The 4-byte revlog header (v1 only: v2 keeps it in the docket)."""
+        return protocol.pack_header(self._format, header)
+
+    def append(self, entry: Entry) -> None:
+        """Append a 13-tuple entry (as returned by index[rev])."""
+        protocol.check_entry(entry, self._format)
+        if self._length >= lib.REVLOG_MAX_REVS:
+            raise status.index_error(status.INDEX_TOO_LARGE, -1, self._length + 1)
+        packed = ffi.new("struct revlog_entry *")
+        try:
+            _fill(packed, entry)
+        except (TypeError, OverflowError):
+            raise TypeError("13-tuple required") from None
+        with self._lock:
+            self._call(lib.revlog_index_append, packed)
+            self._length += 1
+
+    def __delitem__(self, key) -> None:
+        """`del index[rev:-1]`: strip rev and every later revision."""
+        with self._lock:
+            start = protocol.truncation_start(key, self._length)
+            if start is None:
+                return
+            self._call(lib.revlog_index_truncate, start)
+            self._length = start
+
+    def clearcaches(self) -> None:
+        """Drop the node lookup structures (rebuilt on next use)."""
+        with self._lock:
+            lib.revlog_index_clearcaches(self._index)
+
+    # ---- node lookups ---------------------------------------------------
+
+    def get_rev(self, node: bytes) -> Optional[int]:
+        """Revision of node, or None."""
+        protocol.check_node(node)
+        rev = ffi.new("int64_t *")
+        with self._lock:
+            self._call(lib.revlog_index_find_node, node, rev)
+        return None if rev[0] == lib.REVLOG_REV_NOT_FOUND else rev[0]
+
+    def rev(self, node: bytes) -> int:
+        """Revision of node; RevisionNotFound if unknown."""
+        rev = self.get_rev(node)
+        if rev is None:
+            raise protocol.not_found(node)
+        return rev
+
+    def has_node(self, node: bytes) -> bool:
+        """Whether node is in the index (the null node always is)."""
+        return self.get_rev(node) is not None
+
+    def __contains__(self, key) -> bool:
+        if isinstance(key, int):
+            return -1 <= key < self._length
+        return self.has_node(key)
+
+    def partialmatch(self, prefix: bytes) -> Optional[bytes]:
+        """The node whose hex starts with prefix, None if none does.
+
+        AmbiguousPrefix if several do; ValueError for an empty or too long
+        prefix; None for a prefix that is not hex.
+        """
+        prefix = protocol.hex_prefix(prefix)
+        if prefix is None:
+            return None
+        rev = ffi.new("int64_t *")
+        node = ffi.new("uint8_t[]", C.NODE_SIZE)
+        with self._lock:
+            self._call(lib.revlog_index_partialmatch, prefix, len(prefix), rev, node)
+        if rev[0] == lib.REVLOG_REV_AMBIGUOUS:
+            raise protocol.ambiguous(prefix)
+        if rev[0] == lib.REVLOG_REV_NOT_FOUND:
+            return None
+        return ffi.buffer(node)[:]
+
+    def shortest(self, node: bytes) -> int:
+        """Length of the shortest hex prefix that identifies node alone."""
+        protocol.check_node(node)
+        length = ffi.new("int32_t *")
+        with self._lock:
+            self._call(lib.revlog_index_shortest, node, length)
+        if length[0] == lib.REVLOG_REV_NOT_FOUND:
+            raise protocol.not_found(node)
+        return length[0]
+
+    # ---- delta chains ---------------------------------------------------
+
+    def deltachain(self, rev: int, stoprev: Optional[int]) -> Tuple[List[int], bool]:
+        """(revs of the delta chain of rev, oldest first; whether stoprev stopped it).
+
+        Revisions with an empty delta are skipped, as Mercurial does.
+        """
+        protocol.check_deltachain(rev, stoprev, self._length)
+        # a stop revision outside [-1, rev] is never met
+        has_stop = stoprev is not None and -1 <= stoprev <= rev
+        chain = ffi.new("int32_t **")
+        count = ffi.new("int64_t *")
+        stopped = ffi.new("int32_t *")
+        with self._lock:
+            self._call(lib.revlog_index_deltachain, rev, has_stop, stoprev if has_stop else 0,
+                       chain, count, stopped)
+            revs = ffi.unpack(chain[0], count[0])
+        return revs, bool(stopped[0])
+
+    def issnapshot(self, rev: int) -> bool:
+        """Whether rev is stored as a snapshot (full text or intermediate)."""
+        protocol.check_rev(rev, self._length, lowest=C.NULL_REV)
+        out = ffi.new("int32_t *")
+        with self._lock:
+            self._call(lib.revlog_index_issnapshot, rev, out)
+        return bool(out[0])
+
+    def chunk_spans(self, revs: Iterable[int]) -> Tuple[List[int], List[int]]:
+        """(data start offsets, compressed lengths) of revs' chunks.
+
+        Offsets are absolute in the file holding the data: for an inline
+        revlog they count the interleaved index entries.
+        """
+        revs = list(revs)
+        if not revs:
+            return [], []
+        wanted = ffi.new("int64_t[]", revs)
+        starts = ffi.new("int64_t[]", len(revs))
+        lengths = ffi.new("int64_t[]", len(revs))
+        with self._lock:
+            self._call(lib.revlog_index_chunk_spans, wanted, len(revs), starts, lengths)
+        return ffi.unpack(starts, len(revs)), ffi.unpack(lengths, len(revs))
+
+
+def _fill(out, entry: Entry) -> None:
+    """Copy a 13-tuple into a struct revlog_entry (TypeError/OverflowError if it does not fit)."""
+    for position, name in _INT32_FIELDS:
+        value = entry[position]
+        if not _INT32[0] <= value <= _INT32[1]:
+            raise OverflowError(name)
+        setattr(out, name, value)
+    out.offset_flags = entry[C.ENTRY_OFFSET_FLAGS]
+    out.sidedata_offset = entry[C.ENTRY_SIDEDATA_OFFSET]
+    out.data_comp_mode = entry[C.ENTRY_DATA_COMP_MODE] & 3
+    out.sidedata_comp_mode = entry[C.ENTRY_SIDEDATA_COMP_MODE] & 3
+    ffi.memmove(out.node, entry[C.ENTRY_NODE], C.NODE_SIZE)
