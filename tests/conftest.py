@@ -6,6 +6,9 @@ from hypothesis import HealthCheck, settings
 
 from revlog import policy
 
+# Fixture repositories built by Mercurial, with its recorded answers.
+from hgfixtures import hg_repo, hg_repos  # noqa: F401
+
 settings.register_profile(
     "default", max_examples=150, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
