@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings
 from revlog import policy
 
 # Fixture repositories built by Mercurial, with its recorded answers.
-from hgfixtures import hg_repo, hg_repos  # noqa: F401
+from hgfixtures import hg_copy, hg_repo, hg_repos  # noqa: F401
 
 settings.register_profile(
     "default", max_examples=150, deadline=None,

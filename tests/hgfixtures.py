@@ -15,8 +15,16 @@ hgrecord.py and checked against a fingerprint of the stores;
 `REVLOG_HG_FIXTURES_CACHE=0` builds into a temporary directory instead.
 
 Fixtures: `hg_repos` (session) -> {name: HgRepo}; `hg_repo` -> one HgRepo,
-parametrized over REPO_NAMES.  Treat `HgRepo.path` as read-only: use
-`HgRepo.copy(dest)` (or `copy_repo`) before changing anything.
+parametrized over REPO_NAMES; `hg_copy(name)` -> path of a fresh copy of a
+repository in tmp_path.  Treat `HgRepo.path` as read-only: copy it
+(`hg_copy`, `HgRepo.copy(dest)`, `copy_repo`) before changing anything.
+Running hg: `hg_command(*args)` / `run_hg(*args)` with `hg_env()`.
+
+Facts of 7.2.4 the data reflects: changelogs are never inline (split from the
+first commit) and never generaldelta; the v0 index is a pure-Python one with
+no deltachain/partialmatch/shortest/headrevs methods (those fields are None
+or computed by the revlog); censored revisions are filelog revisions 2 of
+src/lib/util.h and 1 of src/lib/util2.c (none in v0).
 
 One recorded revlog (a dict; bytes stay bytes, paths are str with "/"):
     kind            "changelog" | "manifest" | "filelog"
@@ -36,7 +44,7 @@ One recorded revlog (a dict; bytes stay bytes, paths are str with "/"):
     entry_size      index entry size in bytes (64, 76 or 96)
     len             number of revisions
     entries         [index[rev] for every rev]: 13-tuples, exactly as hg's index
-                    (v0: its 8-tuples converted by hg to the same 13-tuple shape)
+                    gives them (v0: raw_len, entry[2], is None)
     null_entry      index[-1]
     entry_binary    [index.entry_binary(rev)] (None if the index lacks it)
     pack_header     index.pack_header(header) (or a raised value, see below)
@@ -66,7 +74,7 @@ One revision (revs[rev]):
     chunk            the stored chunk bytes (compression header included)
     rawdata          revlog.rawdata(rev)
     revision         revlog.revision(rev)
-    shortest         index.shortest(node) (int)
+    shortest         index.shortest(node) (int; None if the index lacks it)
     shortest_hex     revlog.shortest(node) (hex bytes)
     read, renamed    filelogs only: filelog.read(node) (metadata stripped) and
                      filelog.renamed(node) as (path, node) or None
@@ -253,9 +261,9 @@ class HgRepo:
                 return rl
         raise KeyError(target)
 
-    def file(self, rl: dict) -> str:
-        """Absolute path of a recorded revlog's .i file (or v2 docket)."""
-        return os.path.join(self.path, *rl["path"].split("/"))
+    def abspath(self, rl: dict, key: str = "path") -> str:
+        """Absolute path of a recorded revlog's file (key: "path", "index_path", "data_path"...)."""
+        return os.path.join(self.path, *rl[key].split("/"))
 
     def copy(self, dest) -> str:
         """Copy the repository to dest (which must not exist); return its path."""
@@ -382,3 +390,15 @@ def hg_repos(request, tmp_path_factory) -> Dict[str, HgRepo]:
 def hg_repo(request, hg_repos) -> HgRepo:
     """Each fixture repository in turn."""
     return hg_repos[request.param]
+
+
+@pytest.fixture
+def hg_copy(hg_repos, tmp_path):
+    """A function: repository name -> path of a new copy of it under tmp_path."""
+    made = []
+
+    def copy(name: str) -> str:
+        made.append(name)
+        return copy_repo(hg_repos[name], tmp_path / ("%s-%d" % (name, len(made))))
+
+    return copy

@@ -2,16 +2,18 @@
 
 A standalone script for a CPython interpreter that imports Mercurial 7.2.4; the
 test suite runs it once per session as a subprocess (tests/hgfixtures.py), so
-the same fixtures serve CPython and PyPy runs.  It never imports `revlog`.
+the same fixtures serve CPython and PyPy runs.  It never imports `revlog`, and
+imports Mercurial only when it runs (hgfixtures reads REPOS on any interpreter).
 
     python tests/hgrecord.py OUTDIR [--only NAME,...] [--jobs N]
 
 writes, for every repository NAME, the repository OUTDIR/NAME/ (built by real
 Mercurial commands, run in-process through its dispatcher) and
 OUTDIR/NAME.pickle (pickle protocol 4, builtin types only): what Mercurial's
-Python API says about every revlog in it.  OUTDIR/index.pickle lists the
-repositories.  The layout of the recorded data is documented in
-tests/hgfixtures.py.
+Python API says about every revlog in it.  Revision texts are numbers into the
+list in OUTDIR/texts.pickle (the same history is in every repository);
+OUTDIR/index.pickle lists the repositories.  The layout of the recorded data is
+documented in tests/hgfixtures.py, which also resolves the texts.
 """
 import argparse
 import base64
@@ -669,7 +671,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir")
     parser.add_argument("--only", help="comma-separated repository names (default: all)")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--jobs", type=int, default=min(8, os.cpu_count() or 1))
     args = parser.parse_args(argv)
     load_mercurial()
     if HG_VERSION != REQUIRED_HG_VERSION:

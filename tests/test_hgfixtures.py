@@ -242,13 +242,12 @@ def test_lookup_answers(hg_repos):
             assert raised(rl["partialmatch"][b""]) == "ValueError"
 
 
-def test_copy_repo(hg_repos, tmp_path):
+def test_copies_are_independent(hg_repos, hg_copy, tmp_path):
     repo = hg_repos["zlib"]
-    dest = repo.copy(tmp_path / "copy")
-    index = os.path.join(dest, repo.manifest["path"])
-    with open(index, "r+b") as fp:
-        fp.write(b"\xff")
-    with open(repo.file(repo.manifest), "rb") as fp:
+    for dest in (hg_copy("zlib"), hg_copy("zlib"), repo.copy(tmp_path / "copy")):
+        with open(os.path.join(dest, repo.manifest["path"]), "r+b") as fp:
+            fp.write(b"\xff")
+    with open(repo.abspath(repo.manifest), "rb") as fp:
         assert fp.read(1) != b"\xff"
 
 
