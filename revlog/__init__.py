@@ -4,8 +4,10 @@ The functions here come from the backend revlog.policy selected at import
 (C through cffi, or pure Python); revlog.policy.load() gives either one.
 """
 from revlog import errors, policy
+from revlog.revlog import Format, Revlog, open
 
+parse_index2 = policy.namespace.parse_index2
 patches = policy.namespace.patches
 patchedsize = policy.namespace.patchedsize
 
-__all__ = ["errors", "patchedsize", "patches", "policy"]
+__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy"]
