@@ -50,7 +50,7 @@ class Index:
         self._inline = inline
         self._generaldelta = generaldelta and fmt != C.CHANGELOGV2
         self._delta_info = delta_info
-        self._null = C.NULL_ENTRY_CL_V2 if fmt == C.CHANGELOGV2 else C.NULL_ENTRY
+        self._null = C.NULL_ENTRY  # rank -1 in every format, as Mercurial's C index
         self._added: List[bytes] = []
         if inline:
             self._offsets = self._scan_inline(data)
@@ -187,9 +187,13 @@ class Index:
         if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
             raise TypeError("invalid node")
         rev = len(self)
-        self._added.append(self._pack(rev, entry))
+        try:
+            packed = self._pack(rev, entry)
+        except struct.error:  # a field of the wrong type or out of range
+            raise TypeError("13-tuple required") from None
+        self._added.append(packed)
         if self._nodemap is not None:
-            self._nodemap.setdefault(node, rev)
+            self._nodemap[node] = rev
         if self._sorted_nodes is not None:
             self._insort(node)
 
@@ -245,8 +249,9 @@ class Index:
     def _map(self) -> Dict[bytes, int]:
         if self._nodemap is None:
             nodes = self._nodes()
-            # the lowest revision wins when a node appears twice
-            nodemap = dict(zip(reversed(nodes), range(len(nodes) - 1, -1, -1)))
+            # the highest revision wins when a node appears twice (as a
+            # lookup scanning from the tip finds it)
+            nodemap = dict(zip(nodes, range(len(nodes))))
             nodemap[C.NULL_NODE] = C.NULL_REV
             self._nodemap = nodemap
         return self._nodemap
@@ -365,7 +370,8 @@ class Index:
             offset_flags, comp_len = unpack(buf, pos)
             if comp_len < 0:
                 raise status.index_error(status.INDEX_BAD_LENGTH, rev, comp_len)
-            start = 0 if rev == 0 else offset_flags >> 16
+            # rev 0's offset field holds the header (not in changelog-v2)
+            start = 0 if rev == 0 and self._format != C.CHANGELOGV2 else offset_flags >> 16
             starts.append(start + (rev + 1) * shift)
             lengths.append(comp_len)
         return starts, lengths
