@@ -82,8 +82,9 @@ Any value that raised in Mercurial is recorded as {"raises": "ClassName",
 "message": str} (censored revisions: revision/read raise "CensoredNodeError");
 `raised(value)` gives the class name or None.
 
-HgRepo.info: name, description, hg_version, init_config and hgrc ({"section.name":
-value}), requirements (sorted str), changelog_compression, notes (str list),
+HgRepo.info: format_version, name, description, hg_version, init_config and
+hgrc ({"section.name": value}), requirements (sorted str), changelog_compression,
+notes (str list),
 marks ({"main": {n: changeset rev of main-line commit n}, "fork", "merges",
 "closed", "emptied", "last"}), censored ([{"target", "linkrev", "rev", "node"}]),
 tombstone, heads (changelog head revs), build_seconds, record_seconds.
@@ -299,7 +300,8 @@ def _fingerprint(directory: pathlib.Path) -> dict:
         paths += sorted(p for p in (hgdir / "store").rglob("*") if p.is_file() and p.name != "lock")
         for path in paths:
             if path.exists():
-                found[str(path.relative_to(directory))] = hashlib.sha1(path.read_bytes()).hexdigest()
+                digest = hashlib.sha1(path.read_bytes()).hexdigest()
+                found[str(path.relative_to(directory))] = digest
     return found
 
 

@@ -132,7 +132,7 @@ class Workdir:
 
     def __init__(self, path):
         self.path = path
-        self.commits = 0
+        self.changesets = 0
 
     def hg(self, *args):
         """Run one hg command in the working copy; its stdout, or raise on failure."""
@@ -153,15 +153,14 @@ class Workdir:
 
     def date(self):
         """A fixed, distinct date (and a varying time zone) for the next changeset."""
-        self.commits += 1
-        return "%d %d" % (1500000000 + 3600 * self.commits, (-3600, 0, 19800)[self.commits % 3])
+        self.changesets += 1
+        n = self.changesets
+        return "%d %d" % (1500000000 + 3600 * n, (-3600, 0, 19800)[n % 3])
 
     def commit(self, message, *extra):
+        """Commit everything; the new changeset's revision (the tip)."""
         self.hg("commit", "-A", "-q", "-m", message, "-d", self.date(), *extra)
-        return self.rev()
-
-    def rev(self):
-        return int(self.hg("log", "-r", ".", "-T", "{rev}"))
+        return self.changesets - 1
 
 
 def run_hg(args):
@@ -207,7 +206,8 @@ WORDS = (
 GEN_FILES = ["gen/module%02d/component-%03d.txt" % (i // 10, i) for i in range(100)]
 MAIN_GEN, SIDE_GEN = GEN_FILES[:80], GEN_FILES[80:]
 # More than 120 characters: the store hashes it (dh/...).
-LONG_PATH = "deep/" + "/".join("averyveryverylongdirectoryname%02d" % i for i in range(4)) + "/leaf-file.txt"
+LONG_PATH = "deep/%s/leaf-file.txt" % "/".join(
+    "averyveryverylongdirectoryname%02d" % i for i in range(4))
 
 
 class Text:
@@ -217,7 +217,8 @@ class Text:
         self.rng = random.Random(seed)
 
     def line(self):
-        return (" ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(3, 11))) + "\n").encode()
+        words = (self.rng.choice(WORDS) for _ in range(self.rng.randint(3, 11)))
+        return (" ".join(words) + "\n").encode()
 
     def lines(self, n):
         return b"".join(self.line() for _ in range(n))
@@ -353,7 +354,7 @@ def build_history(w):
                 w.hg("tag", "-d", w.date(), "-m", "tag v1.0", "v1.0")
 
     mains(30)
-    fork = w.rev()
+    fork = w.changesets - 1
     mains(40)
     w.hg("update", "-q", str(fork))
     w.hg("branch", "-q", "feature")
@@ -403,6 +404,7 @@ def build_repo(name, root):
             fp.write("".join(r + "\n" for r in spec["requires"]))
     w = Workdir(path)
     marks = build_history(w)
+    assert w.hg("log", "-r", "tip", "-T", "{rev}") == str(marks["last"])
     censored = []
     if spec.get("censor", True):
         for target, n in CENSOR:

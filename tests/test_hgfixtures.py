@@ -33,7 +33,10 @@ def all_revs(repo):
 
 
 def chunk_type(rl, info):
-    """What the stored chunk is: b"x"/b"(" compressed, b"u"/b"\\0" plain, b"" empty, None v2 default."""
+    """The chunk's first byte: b"x"/b"(" compressed, b"u"/b"\\0" plain, b"" empty.
+
+    None for v2 chunks compressed with the docket's default engine (no header byte).
+    """
     mode = rl["entries"][info["rev"]][10]
     if mode == 1:  # v2 COMP_MODE_DEFAULT: compressed with the docket's engine, no header byte
         return None
@@ -50,7 +53,8 @@ def test_every_revlog_file_is_recorded(hg_repo):
     for root, _dirs, files in os.walk(store):
         for name in files:
             if name.endswith(".i"):
-                on_disk.add(os.path.relpath(os.path.join(root, name), hg_repo.path).replace(os.sep, "/"))
+                path = os.path.relpath(os.path.join(root, name), hg_repo.path)
+                on_disk.add(path.replace(os.sep, "/"))
     recorded = [rl["path"] for rl in hg_repo.revlogs]
     assert len(recorded) == len(set(recorded))
     assert set(recorded) == on_disk
@@ -203,13 +207,16 @@ def test_delta_info_flags(hg_repos):
 
 def test_metadata_copies_and_empty_texts(hg_repos):
     repo = hg_repos["zlib"]
-    copies = [(rl["target"], r["renamed"]) for rl in repo.filelogs for r in rl["revs"] if r["renamed"]]
-    targets = {target for target, _ in copies}
-    assert {b"src/lib/util2.c", b"docs/intro.txt", b"empty-copy.txt", b"meta/marker-copy.txt"} <= targets
+    copied = {rl["target"] for rl in repo.filelogs for r in rl["revs"] if r["renamed"]}
+    for target in ("src/lib/util2.c", "docs/intro.txt", "empty-copy.txt", "meta/marker-copy.txt"):
+        assert target.encode() in copied
     empty_copy = repo.filelog("empty-copy.txt")["revs"][0]
-    assert empty_copy["read"] == b"" and empty_copy["rawdata"].startswith(b"\x01\ncopy: empty.txt\n")
-    marker = repo.filelog("meta/marker.txt")["revs"][0]
-    assert marker["rawdata"].startswith(b"\x01\n\x01\n\x01\n") and marker["read"].startswith(b"\x01\n")
+    assert empty_copy["read"] == b""
+    assert empty_copy["rawdata"].startswith(b"\x01\ncopy: empty.txt\n")
+    assert empty_copy["renamed"][0] == b"empty.txt"
+    marker = repo.filelog("meta/marker.txt")["revs"][0]  # escaped by an empty metadata block
+    assert marker["rawdata"].startswith(b"\x01\n\x01\n\x01\n")
+    assert marker["read"].startswith(b"\x01\n")
     assert repo.filelog("empty.txt")["revs"][0]["rawsize"] == 0
     readme = repo.filelog("README")["revs"]
     assert any(r["rawsize"] == 0 and r["length"] == 0 for r in readme[1:])
