@@ -85,9 +85,13 @@ class Revlog:
     """One revlog, opened for reading.  See revlog.open()."""
 
     def __init__(self, index_path: str, backend=None, use_mmap: bool = True,
-                 sparse: Optional[bool] = None):
+                 sparse: Optional[bool] = None, data_path: Optional[str] = None,
+                 docket_index_path: Optional[str] = None):
         self.index_path = index_path
-        self.data_path = index_path[:-2] + ".d" if index_path.endswith(".i") else index_path + ".d"
+        self._radix = index_path[:-2] if index_path.endswith(".i") else index_path
+        self._data_path = data_path
+        self._docket_index_path = docket_index_path
+        self.data_path = data_path or self._radix + ".d"
         self.name = os.path.basename(index_path)
         self.backend = _load_backend(backend)
         self._use_mmap = use_mmap
@@ -129,16 +133,18 @@ class Revlog:
             index_data = self._convert_v0(index_data)
         elif version in (C.REVLOGV2, C.CHANGELOGV2):
             index_format = version
-            self.generaldelta = version == C.REVLOGV2
+            self.generaldelta = True  # implied by dockets, as in Mercurial
             self.docket = Docket.parse(index_data, self.name)
-            index_data = self._docket_file(self.docket.index_uuid, ".idx", self.docket.index_end)
+            index_data = self._docket_file(
+                self._docket_index_path, self.docket.index_uuid, ".idx", self.docket.index_end)
         try:
             self.index, _ = self.backend.parse_index2(
                 index_data, self.inline, self.generaldelta, self.delta_info, index_format)
         except errors.CorruptedIndex as exc:
             raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
         if self.docket is not None:
-            self._data = self._docket_file(self.docket.data_uuid, ".dat", self.docket.data_end)
+            self._data = self._docket_file(self._data_path, self.docket.data_uuid, ".dat", self.docket.data_end)
+            self.data_path = self._data_path or self._docket_path(self.docket.data_uuid, ".dat")
             self._file = None
         elif self.inline:
             self._data = index_data
@@ -156,9 +162,12 @@ class Revlog:
             self._data = None
             self._file = _CachedFile(self.data_path)
 
-    def _docket_file(self, uuid: bytes, suffix: str, end: int):
-        """The first `end` bytes of a file a docket names (radix-uuid.suffix)."""
-        path = "%s-%s%s" % (self.index_path[:-2], uuid.decode("ascii", "replace"), suffix)
+    def _docket_path(self, uuid: bytes, suffix: str) -> str:
+        return "%s-%s%s" % (self._radix, uuid.decode("ascii", "replace"), suffix)
+
+    def _docket_file(self, path: Optional[str], uuid: bytes, suffix: str, end: int):
+        """The first `end` bytes of a file the docket names (radix-uuid.suffix)."""
+        path = path or self._docket_path(uuid, suffix)
         if end == 0:
             return b""
         try:
@@ -316,7 +325,9 @@ class Revlog:
         return base
 
     def issnapshot(self, rev: int) -> bool:
-        """Whether rev is stored as a snapshot (full or intermediate)."""
+        """Whether rev is stored as a snapshot (full, or intermediate in sparse revlogs)."""
+        if not self.format.sparse:
+            return self.deltaparent(rev) == C.NULL_REV
         return self._index_call(self.index.issnapshot, rev)
 
     def _index_call(self, method, *args):
@@ -430,14 +441,18 @@ class Revlog:
     def rawdata(self, rev_or_node: RevOrNode, validate: bool = False) -> bytes:
         """The stored text of a revision, before flag processing.
 
-        With validate=True it is checked against the node as revision() does.
+        CensoredRevision for a censored revision (as Mercurial).  With
+        validate=True it is checked against the node as revision() does.
         """
         rev = self._to_rev(rev_or_node)
         if rev == C.NULL_REV:
             return b""
-        text = self._rawtext(rev)
         if validate:
             self._check_flags(rev)
+        elif self.flags(rev) & C.REVIDX_ISCENSORED:
+            raise errors.CensoredRevision("%s: revision %d is censored" % (self.name, rev))
+        text = self._rawtext(rev)
+        if validate:
             self._check_hash(rev, text)
         return text
 
@@ -553,5 +568,9 @@ def open(index_path: str, backend=None, **options) -> Revlog:
     """Open the revlog whose index is index_path (``.../name.i``) for reading.
 
     backend: None (the policy's choice), "c", "pure" or a backend namespace.
+    Options: use_mmap (default True), sparse (whether the repository uses
+    sparse-revlog; defaults to generaldelta), data_path (where the data
+    lives when it is not the .i's sibling, e.g. hashed store paths) and
+    docket_index_path (the same for a v2 docket's index file).
     """
     return Revlog(index_path, backend=backend, **options)
