@@ -206,7 +206,7 @@ class Index:
         with self._lock:
             self._call(lib.revlog_index_deltachain, rev, has_stop, stoprev if has_stop else 0,
                        chain, count, stopped)
-            revs = ffi.unpack(chain[0], count[0])
+            revs = ffi.unpack(chain[0], count[0]) if count[0] else []
         return revs, bool(stopped[0])
 
     def issnapshot(self, rev: int) -> bool:
