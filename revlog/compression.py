@@ -23,6 +23,8 @@ HEADER_ENGINES = {ord("x"): "zlib", ord("("): "zstd"}
 # Output allowed per zstd chunk beyond what its chain's sizes justify, so a
 # hostile frame cannot make us allocate more than the revisions need.
 _SLACK = 1 << 20
+# A zstd chunk may always decompress to this much (or zlib's worst ratio).
+_CHEAP_ZSTD_BOUND = 16 << 20
 
 
 def engine_of(chunk) -> Optional[str]:
@@ -56,7 +58,7 @@ class Decompressor:
         if kind == 0:
             return bytes(chunk)
         if kind == 0x28:  # b"(": zstd
-            return self._zstd_decompress(chunk, limit() + _SLACK)
+            return self._zstd_decompress(chunk, limit)
         raise errors.UnknownCompression("unknown compression type %r" % bytes(chunk[:1]))
 
     def decompress_with(self, header: bytes, chunk, limit: Callable[[], int]) -> bytes:
@@ -68,25 +70,26 @@ class Decompressor:
             raise errors.CorruptedData("chunk is not a %s stream" % engine)
         return self.decompress(chunk, limit)
 
-    def _zstd_decompress(self, chunk, limit: int) -> bytes:
+    def _zstd_decompress(self, chunk, limit: Callable[[], int]) -> bytes:
         if zstandard is None:
             raise errors.UnknownCompression(
                 "zstd-compressed chunk, but the zstandard package is not installed"
             )
         if self._zstd is None:
             self._zstd = zstandard.ZstdDecompressor()
+        # Most chunks fit in a cheap bound; only a frame claiming more asks
+        # the revlog for the exact bound of its chain.
+        bound = max(_CHEAP_ZSTD_BOUND, 1032 * len(chunk))
         try:
             declared = zstandard.frame_content_size(chunk)
-            if declared > limit:
-                raise errors.CorruptedData(
-                    "zstd chunk claims %d bytes, more than its revision allows" % declared
-                )
-            out = self._zstd.decompress(chunk, max_output_size=limit)
+            if declared > bound:
+                bound = limit() + _SLACK
+                if declared > bound:
+                    raise errors.CorruptedData(
+                        "zstd chunk claims %d bytes, more than its revision allows" % declared)
+            return self._zstd.decompress(chunk, max_output_size=bound)
         except zstandard.ZstdError as exc:
             raise errors.CorruptedData("zstd chunk cannot be decompressed: %s" % exc) from None
-        if len(out) > limit:
-            raise errors.CorruptedData("zstd chunk decompresses past its revision's size")
-        return out
 
 
 def _zlib_decompress(chunk) -> bytes:

@@ -6,11 +6,13 @@ the deltas are folded and applied in one mpatch call, and the result is
 checked against the node (SHA-1 of the sorted parents and the text).  The
 last text read is kept, so reading revisions in order costs one delta each.
 """
+import functools
 import hashlib
 import io
 import mmap
 import os
 import types
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
@@ -23,6 +25,9 @@ SPARSE_READ_MIN_GAP = 256 * 1024
 CHUNK_CACHE_SIZE = 64 * 1024
 # Files smaller than this are read into memory rather than mapped.
 MMAP_THRESHOLD = 64 * 1024
+# Texts kept for reuse: reading revisions in order (even across interleaved
+# branches) then costs about one delta each.
+TEXT_CACHE_COUNT = 8
 
 RevOrNode = Union[int, bytes]
 
@@ -96,7 +101,8 @@ class Revlog:
         self.backend = _load_backend(backend)
         self._use_mmap = use_mmap
         self._decompressor = compression.Decompressor()
-        self._cache: Optional[Tuple[int, bytes]] = None
+        # recent texts: a chain is rebuilt from the newest one it contains
+        self._texts: "OrderedDict[int, bytes]" = OrderedDict()
         self._sparse = sparse
         self._format: Optional[Format] = None
         self._load()
@@ -220,7 +226,7 @@ class Revlog:
     def close(self) -> None:
         """Drop the mapped files (they close when nothing uses them)."""
         self._data = b""
-        self._cache = None
+        self._texts.clear()
 
     # ---- entries ----------------------------------------------------------
 
@@ -248,7 +254,8 @@ class Revlog:
 
     def _to_rev(self, rev_or_node: RevOrNode) -> int:
         if isinstance(rev_or_node, int):
-            self._entry(rev_or_node)
+            if not -1 <= rev_or_node < len(self.index):
+                raise errors.RevisionNotFound("%s: no revision %d" % (self.name, rev_or_node))
             return rev_or_node
         return self.rev(rev_or_node)
 
@@ -356,7 +363,7 @@ class Revlog:
     def _chunks(self, revs: List[int]) -> list:
         """The decompressed chunks of revs (ascending)."""
         starts, lengths = self._index_call(self.index.chunk_spans, revs)
-        limit = _ChainLimit(self.index, revs)
+        limit = functools.partial(self._chain_limit, revs)
         decompress = self._decompressor.decompress
         if self.docket is not None:
             decompress = self._docket_decompressor(revs)
@@ -414,28 +421,35 @@ class Revlog:
 
     # ---- revisions --------------------------------------------------------
 
-    def _rawtext(self, rev: int) -> bytes:
-        cache = self._cache
-        if cache is not None and cache[0] == rev:
-            return cache[1]
-        stop = cache[0] if cache is not None else None
-        chain, stopped = self._index_call(self.index.deltachain, rev, stop)
+    def _rawtext(self, rev: int, entry: tuple) -> bytes:
+        texts = self._texts
+        text = texts.get(rev)
+        if text is not None:
+            texts.move_to_end(rev)
+            return text
+        chain, _ = self._index_call(self.index.deltachain, rev, None)
+        # start from the newest text of the chain we still hold
+        base = None
+        for i in range(len(chain) - 1, -1, -1):
+            base = texts.get(chain[i])
+            if base is not None:
+                chain = chain[i + 1:]
+                break
         chunks = self._chunks(chain)
-        if stopped:
-            base = cache[1]
-        else:
-            base = chunks[0]
-            chunks = chunks[1:]
+        if base is None:
+            base = chunks.pop(0)
         try:
             text = self.backend.patches(base, chunks)
         except errors.CorruptedData as exc:
             raise errors.CorruptedData("%s: revision %d: %s" % (self.name, rev, exc)) from None
-        raw_len = self.index[rev][C.ENTRY_RAW_LEN]
+        raw_len = entry[C.ENTRY_RAW_LEN]
         if 0 <= raw_len != len(text):
             raise errors.CorruptedData(
                 "%s: revision %d: reconstructed %d bytes, the index says %d"
                 % (self.name, rev, len(text), raw_len))
-        self._cache = (rev, text)
+        texts[rev] = text
+        if len(texts) > TEXT_CACHE_COUNT:
+            texts.popitem(last=False)
         return text
 
     def rawdata(self, rev_or_node: RevOrNode, validate: bool = False) -> bytes:
@@ -447,13 +461,15 @@ class Revlog:
         rev = self._to_rev(rev_or_node)
         if rev == C.NULL_REV:
             return b""
+        entry = self.index[rev]
+        flags = entry[C.ENTRY_OFFSET_FLAGS] & 0xFFFF
         if validate:
-            self._check_flags(rev)
-        elif self.flags(rev) & C.REVIDX_ISCENSORED:
+            self._check_flags(rev, flags)
+        elif flags & C.REVIDX_ISCENSORED:
             raise errors.CensoredRevision("%s: revision %d is censored" % (self.name, rev))
-        text = self._rawtext(rev)
+        text = self._rawtext(rev, entry)
         if validate:
-            self._check_hash(rev, text)
+            self._check_hash(rev, entry, text)
         return text
 
     def revision(self, rev_or_node: RevOrNode) -> bytes:
@@ -465,14 +481,16 @@ class Revlog:
         rev = self._to_rev(rev_or_node)
         if rev == C.NULL_REV:
             return b""
-        flags = self._check_flags(rev)
-        text = self._rawtext(rev)
+        entry = self.index[rev]
+        flags = entry[C.ENTRY_OFFSET_FLAGS] & 0xFFFF
+        if flags:
+            self._check_flags(rev, flags)
+        text = self._rawtext(rev, entry)
         if not flags & C.REVIDX_ELLIPSIS:  # ellipsis nodes do not hash their text
-            self._check_hash(rev, text)
+            self._check_hash(rev, entry, text)
         return text
 
-    def _check_flags(self, rev: int) -> int:
-        flags = self.flags(rev)
+    def _check_flags(self, rev: int, flags: int) -> None:
         unknown = flags & ~C.REVIDX_KNOWN_FLAGS
         if unknown:
             raise errors.RevlogError("%s: revision %d has unknown flags %#x" % (self.name, rev, unknown))
@@ -481,21 +499,33 @@ class Revlog:
         if flags & C.REVIDX_EXTSTORED:
             raise errors.RevlogError(
                 "%s: revision %d is stored outside the revlog (EXTSTORED, e.g. by lfs)" % (self.name, rev))
-        return flags
 
-    def _check_hash(self, rev: int, text: bytes) -> None:
-        entry = self.index[rev]
-        p1, p2 = (self.index[p][C.ENTRY_NODE] for p in self.parentrevs(rev))
-        if p1 > p2:
-            p1, p2 = p2, p1
-        digest = hashlib.sha1(p1)
-        digest.update(p2)
+    def _check_hash(self, rev: int, entry: tuple, text: bytes) -> None:
+        index = self.index
+        p1, p2 = entry[C.ENTRY_P1], entry[C.ENTRY_P2]
+        if not (p1 == C.NULL_REV or 0 <= p1 < rev) or not (p2 == C.NULL_REV or 0 <= p2 < rev):
+            self.parentrevs(rev)  # raises, naming the bad parent
+        n1 = index[p1][C.ENTRY_NODE] if p1 != C.NULL_REV else C.NULL_NODE
+        n2 = index[p2][C.ENTRY_NODE] if p2 != C.NULL_REV else C.NULL_NODE
+        if n1 > n2:
+            n1, n2 = n2, n1
+        digest = hashlib.sha1(n1)
+        digest.update(n2)
         digest.update(text)
         if digest.digest() != entry[C.ENTRY_NODE]:
-            self._cache = None
+            self._texts.pop(rev, None)
             raise errors.CorruptedData(
                 "%s: revision %d: integrity check failed (text does not hash to %s)"
                 % (self.name, rev, entry[C.ENTRY_NODE].hex()))
+
+    def _chain_limit(self, revs: List[int]) -> int:
+        """The most any chunk of revs' chain may decompress to.
+
+        A delta inserts at most the text it produces, plus a 12-byte header
+        per hunk; only asked when a zstd frame claims more than usual.
+        """
+        largest = max((self.index[rev][C.ENTRY_RAW_LEN] for rev in revs), default=0)
+        return 13 * max(largest, 0) + 12 * (len(revs) + 1)
 
 
 @dataclass(frozen=True)
@@ -542,26 +572,6 @@ class Docket:
         skip_old(old_sidedata)
         return cls(version_header, index_uuid, data_uuid, sidedata_uuid, index_end, data_end,
                    sidedata_end, compression_header)
-
-
-class _ChainLimit:
-    """How many bytes any chunk of a chain may decompress to, computed on demand.
-
-    Only formats whose frames can claim arbitrary sizes (zstd) ask, so the
-    common path never pays for it.  A delta inserts at most the text it
-    produces, plus a 12-byte header per hunk.
-    """
-
-    def __init__(self, index, revs: List[int]):
-        self._index = index
-        self._revs = revs
-        self._value: Optional[int] = None
-
-    def __call__(self) -> int:
-        if self._value is None:
-            largest = max((self._index[rev][C.ENTRY_RAW_LEN] for rev in self._revs), default=0)
-            self._value = 13 * max(largest, 0) + 12 * (len(self._revs) + 1)
-        return self._value
 
 
 def open(index_path: str, backend=None, **options) -> Revlog:
