@@ -1,4 +1,5 @@
 """Binary deltas through the C core (csrc/mpatch.c); mirrors revlog._pure.mpatch."""
+import threading
 from typing import Sequence
 
 from revlog import status
@@ -6,6 +7,19 @@ from revlog._c._revlog_c import ffi, lib
 
 # The output buffer is overwritten entirely: no need to zero it first.
 _alloc_uninitialised = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+class _Scratch(threading.local):
+    """Per-thread out-parameters, reused across calls (cffi drops the GIL in C)."""
+
+    def __init__(self) -> None:
+        self.plan = ffi.new("struct revlog_patch_plan **")
+        self.size = ffi.new("size_t *")
+        self.size64 = ffi.new("int64_t *")
+        self.where = ffi.new("struct revlog_patch_error *")
+
+
+_scratch = _Scratch()
 
 
 def patches(text: bytes, deltas: Sequence[bytes]) -> bytes:
@@ -16,23 +30,21 @@ def patches(text: bytes, deltas: Sequence[bytes]) -> bytes:
     """
     if not deltas:
         return text if isinstance(text, bytes) else bytes(text)
+    scratch = _scratch
     base = ffi.from_buffer("uint8_t[]", text)
     buffers = [ffi.from_buffer("uint8_t[]", delta) for delta in deltas]
-    pointers = ffi.new("uint8_t *[]", buffers)
-    lengths = ffi.new("size_t[]", [len(buf) for buf in buffers])
-    plan = ffi.new("struct revlog_patch_plan **")
-    out_len = ffi.new("size_t *")
-    where = ffi.new("struct revlog_patch_error *")
+    lengths = [len(buf) for buf in buffers]
     code = lib.revlog_mpatch_fold(
-        len(base), pointers, lengths, len(buffers), plan, out_len, where
+        len(base), buffers, lengths, len(buffers), scratch.plan, scratch.size, scratch.where
     )
     if code != lib.REVLOG_OK:
-        raise _error(code, where)
+        raise _error(code, scratch.where)
+    plan = scratch.plan[0]
     try:
-        out = _alloc_uninitialised("uint8_t[]", out_len[0])
-        lib.revlog_mpatch_apply(plan[0], base, out)
+        out = _alloc_uninitialised("uint8_t[]", scratch.size[0])
+        lib.revlog_mpatch_apply(plan, base, out)
     finally:
-        lib.revlog_mpatch_free(plan[0])
+        lib.revlog_mpatch_free(plan)
     return ffi.buffer(out)[:]
 
 
@@ -43,13 +55,12 @@ def patchedsize(size: int, delta: bytes) -> int:
     """
     if not 0 <= size <= status.MAX_TEXT_SIZE:
         raise status.patch_error(status.PATCH_OVERFLOW, 0, 0)
+    scratch = _scratch
     buf = ffi.from_buffer("uint8_t[]", delta)
-    out_len = ffi.new("int64_t *")
-    where = ffi.new("struct revlog_patch_error *")
-    code = lib.revlog_mpatch_patchedsize(size, buf, len(buf), out_len, where)
+    code = lib.revlog_mpatch_patchedsize(size, buf, len(buf), scratch.size64, scratch.where)
     if code != lib.REVLOG_OK:
-        raise _error(code, where)
-    return out_len[0]
+        raise _error(code, scratch.where)
+    return scratch.size64[0]
 
 
 def _error(code: int, where) -> Exception:
