@@ -10,7 +10,9 @@ import gc
 import importlib
 import mmap
 import struct
+import subprocess
 import sys
+import textwrap
 import threading
 from typing import List, NamedTuple
 
@@ -582,6 +584,37 @@ def test_reads_an_mmap_in_place(backend, tmp_path):
     del index, cache
     gc.collect()
     mapped.close()
+
+
+GARBAGE_MEMORYVIEWS = textwrap.dedent("""
+    import gc, mmap, sys
+    from revlog import policy
+    backend = policy.load(sys.argv[1])
+    with open(sys.argv[2], "wb") as f:
+        f.write(bytes(64 * 100))
+
+    class Holder:
+        pass
+
+    for _ in range(50):
+        with open(sys.argv[2], "rb") as f:
+            view = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        first, second = Holder(), Holder()
+        first.cycle, second.cycle = second, first
+        first.view = second.view = view
+        first.index = backend.parse_index2(view, False, True)[0]
+        del first, second, view
+        gc.collect()
+""")
+
+
+def test_garbage_memoryview_buffers(backend, tmp_path):
+    # An index over a memoryview, all of it garbage in one cycle: CPython's
+    # collector may clear the memoryview first, and releasing the buffer the
+    # index still holds then crashed the interpreter (hence a subprocess).
+    result = subprocess.run([sys.executable, "-c", GARBAGE_MEMORYVIEWS, backend.NAME, str(tmp_path / "x.i")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_concurrent_lookups(backend):

@@ -1,26 +1,58 @@
 """The revlog index through the C core (csrc/index.c, nodetree.c, deltachain.c).
 
 Mirrors revlog._pure.index: Mercurial 7.2.4's index protocol, the same
-exceptions with the same messages.  The C index reads the caller's buffer
-in place (held through ffi.from_buffer) and builds an entry's tuple only
-when it is asked for.  cffi releases the GIL around C calls, so every call
-on one index is serialised by a lock: lookups fill caches inside the C
-object.
+exceptions with the same messages (revlog.protocol checks the arguments of
+both).  The C index reads the caller's buffer in place (held through
+ffi.from_buffer) and an entry's tuple is made only when it is asked for.
+
+cffi releases the GIL around every C call, and lookups fill caches inside
+the C object, so each index serialises its calls with a lock.  The output
+cells the C functions write to are allocated once per index and only read
+under that lock.
 """
+import struct
 import threading
-from typing import Iterable, List, Optional, Tuple
+import weakref
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from revlog import constants as C
 from revlog import protocol, status
 from revlog._c._revlog_c import ffi, lib
 
-_INT32 = (-(1 << 31), (1 << 31) - 1)
-_UINT64 = (0, (1 << 64) - 1)
+_OK = lib.REVLOG_OK
+_NOT_FOUND = lib.REVLOG_REV_NOT_FOUND
+_AMBIGUOUS = lib.REVLOG_REV_AMBIGUOUS
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
 # entry fields stored as signed 32-bit integers, by tuple position
 _INT32_FIELDS = ((1, "comp_len"), (2, "raw_len"), (3, "base"), (4, "link"), (5, "p1"),
                  (6, "p2"), (9, "sidedata_len"), (12, "rank"))
 
 Entry = tuple
+
+# The buffers indexes read, kept reachable from here until their index is
+# collected.  CPython's collector (3.11 at least) may otherwise clear a
+# garbage memoryview that still has its buffer exported to ffi.from_buffer,
+# and releasing that buffer afterwards crashes the interpreter.
+_EXPORTERS: Dict[int, object] = {}
+
+
+def _entry_struct() -> struct.Struct:
+    """A Struct reading a whole struct revlog_entry in one call, fields in
+    the order of the protocol tuple, padding as this build laid it out."""
+    codes = {"uint64_t": "Q", "int32_t": "i", "uint8_t": "B"}
+    fmt, at = "=", 0
+    for _, field in ffi.typeof("struct revlog_entry").fields:
+        fmt += "x" * (field.offset - at)
+        if field.type.kind == "array":
+            fmt += "%ds" % field.type.length
+        else:
+            fmt += codes[field.type.cname]
+        at = field.offset + ffi.sizeof(field.type)
+    fmt += "x" * (ffi.sizeof("struct revlog_entry") - at)
+    return struct.Struct(fmt)
+
+
+_ENTRY = _entry_struct()
 
 
 def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: bool = False,
@@ -46,26 +78,35 @@ class Index:
     """A revlog index: entries by revision, node lookups, delta chains."""
 
     def __init__(self, data, inline: bool, generaldelta: bool, delta_info: bool, fmt: int):
-        self._data = data
         self._buffer = ffi.from_buffer("uint8_t[]", data)
+        _EXPORTERS[id(self)] = data
+        weakref.finalize(self, _EXPORTERS.pop, id(self), None)
         self._format = fmt
         self._lock = threading.Lock()
         self._err = ffi.new("struct revlog_error_info *")
+        # output cells, used under the lock only
         self._entry = ffi.new("struct revlog_entry *")
-        self._node = ffi.cast("char *", self._entry.node)
+        self._entry_bytes = ffi.buffer(self._entry)
+        self._unpack_entry = _ENTRY.unpack_from
+        self._rev = ffi.new("int64_t *")
+        self._count = ffi.new("int64_t *")
+        self._flag = ffi.new("int32_t *")
+        self._revs = ffi.new("int32_t **")
+        self._packed = ffi.new("uint8_t **")
+        self._node = ffi.new("uint8_t[]", C.NODE_SIZE)
         out = ffi.new("struct revlog_index **")
         code = lib.revlog_index_new(self._buffer, len(self._buffer), fmt, inline,
                                     generaldelta, delta_info, out, self._err)
-        if code != lib.REVLOG_OK:
+        if code != _OK:
             _raise(code, self._err)
         self._index = ffi.gc(out[0], lib.revlog_index_free)
         self._length = lib.revlog_index_length(self._index)
         self.entry_size = lib.revlog_index_entry_size(self._index)
 
     def _call(self, function, *args) -> None:
-        """function(index, *args), the lock held; raise the error it reports."""
+        """function(index, *args, err), the lock held; raise the error it reports."""
         code = function(self._index, *args, self._err)
-        if code != lib.REVLOG_OK:
+        if code != _OK:
             _raise(code, self._err)
 
     # ---- entries --------------------------------------------------------
@@ -75,16 +116,15 @@ class Index:
 
     def __getitem__(self, key):
         if isinstance(key, int):
-            if key == C.NULL_REV:
-                return C.NULL_ENTRY
             if not 0 <= key < self._length:
+                if key == C.NULL_REV:
+                    return C.NULL_ENTRY
                 raise IndexError("revlog index out of range")
-            e = self._entry
             with self._lock:
-                self._call(lib.revlog_index_entry, key, e)
-                return (e.offset_flags, e.comp_len, e.raw_len, e.base, e.link, e.p1, e.p2,
-                        ffi.unpack(self._node, C.NODE_SIZE), e.sidedata_offset,
-                        e.sidedata_len, e.data_comp_mode, e.sidedata_comp_mode, e.rank)
+                code = lib.revlog_index_entry(self._index, key, self._entry, self._err)
+                if code != _OK:
+                    _raise(code, self._err)
+                return self._unpack_entry(self._entry_bytes)
         if isinstance(key, bytes):
             rev = self.get_rev(key)
             if rev is None:
@@ -95,10 +135,9 @@ class Index:
     def entry_binary(self, rev: int) -> bytes:
         """The packed entry of rev (for v1 rev 0: without the 4 header bytes)."""
         protocol.check_rev(rev, self._length)
-        out = ffi.new("uint8_t **")
         with self._lock:
-            self._call(lib.revlog_index_entry_bytes, rev, out)
-            packed = ffi.buffer(out[0], self.entry_size)[:]
+            self._call(lib.revlog_index_entry_bytes, rev, self._packed)
+            packed = ffi.buffer(self._packed[0], self.entry_size)[:]
         if rev == 0 and self._format == C.REVLOGV1:
             return packed[C.INDEX_HEADER.size:]
         return packed
@@ -110,25 +149,23 @@ class Index:
     def append(self, entry: Entry) -> None:
         """Append a 13-tuple entry (as returned by index[rev])."""
         protocol.check_entry(entry, self._format)
-        if self._length >= lib.REVLOG_MAX_REVS:
-            raise status.index_error(status.INDEX_TOO_LARGE, -1, self._length + 1)
-        packed = ffi.new("struct revlog_entry *")
-        try:
-            _fill(packed, entry)
-        except (TypeError, OverflowError):
-            raise TypeError("13-tuple required") from None
         with self._lock:
-            self._call(lib.revlog_index_append, packed)
+            if self._length >= lib.REVLOG_MAX_REVS:
+                raise status.index_error(status.INDEX_TOO_LARGE, -1, self._length + 1)
+            try:
+                _fill(self._entry, entry)
+            except (TypeError, OverflowError):
+                raise TypeError("13-tuple required") from None
+            self._call(lib.revlog_index_append, self._entry)
             self._length += 1
 
     def __delitem__(self, key) -> None:
         """`del index[rev:-1]`: strip rev and every later revision."""
         with self._lock:
             start = protocol.truncation_start(key, self._length)
-            if start is None:
-                return
-            self._call(lib.revlog_index_truncate, start)
-            self._length = start
+            if start is not None:
+                self._call(lib.revlog_index_truncate, start)
+                self._length = start
 
     def clearcaches(self) -> None:
         """Drop the node lookup structures (rebuilt on next use)."""
@@ -139,11 +176,14 @@ class Index:
 
     def get_rev(self, node: bytes) -> Optional[int]:
         """Revision of node, or None."""
-        protocol.check_node(node)
-        rev = ffi.new("int64_t *")
+        if type(node) is not bytes or len(node) != C.NODE_SIZE:
+            protocol.check_node(node)
         with self._lock:
-            self._call(lib.revlog_index_find_node, node, rev)
-        return None if rev[0] == lib.REVLOG_REV_NOT_FOUND else rev[0]
+            code = lib.revlog_index_find_node(self._index, node, self._rev, self._err)
+            if code != _OK:
+                _raise(code, self._err)
+            rev = self._rev[0]
+        return None if rev == _NOT_FOUND else rev
 
     def rev(self, node: bytes) -> int:
         """Revision of node; RevisionNotFound if unknown."""
@@ -170,25 +210,22 @@ class Index:
         prefix = protocol.hex_prefix(prefix)
         if prefix is None:
             return None
-        rev = ffi.new("int64_t *")
-        node = ffi.new("uint8_t[]", C.NODE_SIZE)
         with self._lock:
-            self._call(lib.revlog_index_partialmatch, prefix, len(prefix), rev, node)
-        if rev[0] == lib.REVLOG_REV_AMBIGUOUS:
+            self._call(lib.revlog_index_partialmatch, prefix, len(prefix), self._rev, self._node)
+            rev, node = self._rev[0], ffi.buffer(self._node)[:]
+        if rev == _AMBIGUOUS:
             raise protocol.ambiguous(prefix)
-        if rev[0] == lib.REVLOG_REV_NOT_FOUND:
-            return None
-        return ffi.buffer(node)[:]
+        return None if rev == _NOT_FOUND else node
 
     def shortest(self, node: bytes) -> int:
         """Length of the shortest hex prefix that identifies node alone."""
         protocol.check_node(node)
-        length = ffi.new("int32_t *")
         with self._lock:
-            self._call(lib.revlog_index_shortest, node, length)
-        if length[0] == lib.REVLOG_REV_NOT_FOUND:
+            self._call(lib.revlog_index_shortest, node, self._flag)
+            length = self._flag[0]
+        if length == _NOT_FOUND:
             raise protocol.not_found(node)
-        return length[0]
+        return length
 
     # ---- delta chains ---------------------------------------------------
 
@@ -200,22 +237,18 @@ class Index:
         protocol.check_deltachain(rev, stoprev, self._length)
         # a stop revision outside [-1, rev] is never met
         has_stop = stoprev is not None and -1 <= stoprev <= rev
-        chain = ffi.new("int32_t **")
-        count = ffi.new("int64_t *")
-        stopped = ffi.new("int32_t *")
         with self._lock:
             self._call(lib.revlog_index_deltachain, rev, has_stop, stoprev if has_stop else 0,
-                       chain, count, stopped)
-            revs = ffi.unpack(chain[0], count[0]) if count[0] else []
-        return revs, bool(stopped[0])
+                       self._revs, self._count, self._flag)
+            count = self._count[0]
+            return (ffi.unpack(self._revs[0], count) if count else []), bool(self._flag[0])
 
     def issnapshot(self, rev: int) -> bool:
         """Whether rev is stored as a snapshot (full text or intermediate)."""
         protocol.check_rev(rev, self._length, lowest=C.NULL_REV)
-        out = ffi.new("int32_t *")
         with self._lock:
-            self._call(lib.revlog_index_issnapshot, rev, out)
-        return bool(out[0])
+            self._call(lib.revlog_index_issnapshot, rev, self._flag)
+            return bool(self._flag[0])
 
     def chunk_spans(self, revs: Iterable[int]) -> Tuple[List[int], List[int]]:
         """(data start offsets, compressed lengths) of revs' chunks.
@@ -238,7 +271,7 @@ def _fill(out, entry: Entry) -> None:
     """Copy a 13-tuple into a struct revlog_entry (TypeError/OverflowError if it does not fit)."""
     for position, name in _INT32_FIELDS:
         value = entry[position]
-        if not _INT32[0] <= value <= _INT32[1]:
+        if not _INT32_MIN <= value <= _INT32_MAX:
             raise OverflowError(name)
         setattr(out, name, value)
     out.offset_flags = entry[C.ENTRY_OFFSET_FLAGS]
