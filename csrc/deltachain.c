@@ -46,17 +46,17 @@ static void reverse(int32_t *revs, int64_t count)
 }
 
 int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
-                            int32_t has_stoprev, int64_t stoprev,
-                            const int32_t **chain, int64_t *count,
-                            int32_t *stopped, struct revlog_error_info *err)
+                            int64_t stoprev, struct revlog_chain *out,
+                            struct revlog_error_info *err)
 {
+	int64_t *count = &out->count;
 	int32_t base, comp_len;
 	int64_t current = rev;
 	int status;
 
-	*chain = NULL;
-	*count = 0;
-	*stopped = 0;
+	out->revs = NULL;
+	out->count = 0;
+	out->stopped = 0;
 	err->rev = err->value = -1;
 	if (rev < 0 || rev >= revlog_index_length(index)) {
 		return REVLOG_ERR_RANGE;
@@ -65,8 +65,7 @@ int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
 	if (status == REVLOG_OK) {
 		status = index_base(index, rev, &base, err);
 	}
-	while (status == REVLOG_OK && current != base &&
-	       !(has_stoprev && current == stoprev)) {
+	while (status == REVLOG_OK && current != base && current != stoprev) {
 		status = index_comp_len(index, current, &comp_len, err);
 		if (status == REVLOG_OK && comp_len > 0) {
 			/* revisions with an empty delta change nothing */
@@ -84,8 +83,8 @@ int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
 		*count = 0;
 		return status;
 	}
-	if (has_stoprev && current == stoprev) {
-		*stopped = 1;
+	if (current == stoprev) {
+		out->stopped = 1;
 	} else {
 		status = push(index, count, (int32_t)current);
 		if (status != REVLOG_OK) {
@@ -94,7 +93,7 @@ int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
 		}
 	}
 	reverse(index->scratch, *count);
-	*chain = index->scratch;
+	out->revs = index->scratch;
 	return REVLOG_OK;
 }
 

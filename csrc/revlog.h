@@ -203,14 +203,21 @@ int revlog_index_partialmatch(struct revlog_index *index, const char *hex,
 int revlog_index_shortest(struct revlog_index *index, const uint8_t *node,
                           int32_t *length, struct revlog_error_info *err);
 
-/* The revisions whose deltas rebuild rev, oldest first: *chain points at
-   *count revisions in memory owned by the index, valid until the next call
-   on it.  The walk stops before stoprev when it meets it (*stopped = 1);
-   has_stoprev = 0 means no stop revision. */
+/* A delta chain: `count` revisions at `revs`, oldest first, in memory
+   owned by the index (valid until the next call on it); `stopped` is 1
+   when the walk met the stop revision. */
+struct revlog_chain {
+	const int32_t *revs;
+	int64_t count;
+	int32_t stopped;
+};
+
+/* The revisions whose deltas rebuild rev (0 <= rev < length).  The walk
+   stops before stoprev if it meets it; a stoprev below -1 (as Mercurial's
+   -2) never stops it. */
 int revlog_index_deltachain(struct revlog_index *index, int64_t rev,
-                            int32_t has_stoprev, int64_t stoprev,
-                            const int32_t **chain, int64_t *count,
-                            int32_t *stopped, struct revlog_error_info *err);
+                            int64_t stoprev, struct revlog_chain *out,
+                            struct revlog_error_info *err);
 
 /* Whether rev (-1 <= rev < length) is stored as a snapshot. */
 int revlog_index_issnapshot(struct revlog_index *index, int64_t rev,

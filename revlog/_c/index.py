@@ -22,6 +22,7 @@ from revlog._c._revlog_c import ffi, lib
 _OK = lib.REVLOG_OK
 _NOT_FOUND = lib.REVLOG_REV_NOT_FOUND
 _AMBIGUOUS = lib.REVLOG_REV_AMBIGUOUS
+_NO_STOP = -2  # a stop revision the walks never meet
 _INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
 # entry fields stored as signed 32-bit integers, by tuple position
 _INT32_FIELDS = ((1, "comp_len"), (2, "raw_len"), (3, "base"), (4, "link"), (5, "p1"),
@@ -89,9 +90,8 @@ class Index:
         self._entry_bytes = ffi.buffer(self._entry)
         self._unpack_entry = _ENTRY.unpack_from
         self._rev = ffi.new("int64_t *")
-        self._count = ffi.new("int64_t *")
         self._flag = ffi.new("int32_t *")
-        self._revs = ffi.new("int32_t **")
+        self._chain = ffi.new("struct revlog_chain *")
         self._packed = ffi.new("uint8_t **")
         self._node = ffi.new("uint8_t[]", C.NODE_SIZE)
         out = ffi.new("struct revlog_index **")
@@ -234,14 +234,21 @@ class Index:
 
         Revisions with an empty delta are skipped, as Mercurial does.
         """
-        protocol.check_deltachain(rev, stoprev, self._length)
-        # a stop revision outside [-1, rev] is never met
-        has_stop = stoprev is not None and -1 <= stoprev <= rev
+        if stoprev is None and type(rev) is int and 0 <= rev < self._length:
+            stop = _NO_STOP
+        else:
+            protocol.check_deltachain(rev, stoprev, self._length)
+            # a stop revision outside [-1, rev] is never met
+            stop = stoprev if stoprev is not None and -1 <= stoprev <= rev else _NO_STOP
+        chain = self._chain
         with self._lock:
-            self._call(lib.revlog_index_deltachain, rev, has_stop, stoprev if has_stop else 0,
-                       self._revs, self._count, self._flag)
-            count = self._count[0]
-            return (ffi.unpack(self._revs[0], count) if count else []), bool(self._flag[0])
+            code = lib.revlog_index_deltachain(self._index, rev, stop, chain, self._err)
+            if code != _OK:
+                _raise(code, self._err)
+            count = chain.count
+            if count == 1:
+                return [chain.revs[0]], chain.stopped == 1
+            return (ffi.unpack(chain.revs, count) if count else []), chain.stopped == 1
 
     def issnapshot(self, rev: int) -> bool:
         """Whether rev is stored as a snapshot (full text or intermediate)."""
