@@ -362,28 +362,35 @@ class Revlog:
 
     def _chunks(self, revs: List[int]) -> list:
         """The decompressed chunks of revs (ascending)."""
-        starts, lengths = self._index_call(self.index.chunk_spans, revs)
+        try:
+            starts, lengths = self.index.chunk_spans(revs)
+        except errors.CorruptedIndex as exc:
+            raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
         limit = functools.partial(self._chain_limit, revs)
-        decompress = self._decompressor.decompress
-        if self.docket is not None:
+        if self.docket is None:
+            decompress = self._decompressor.decompress
+        else:
             decompress = self._docket_decompressor(revs)
-        if self._file is None:
-            data = self._data
-            size = len(data)
-            chunks = []
-            for rev, start, length in zip(revs, starts, lengths):
-                if start + length > size:
-                    self._segment(start, length, rev)  # raises with details
-                chunks.append(self._decompress(decompress, data[start:start + length], limit, rev))
-            return chunks
-        return self._chunks_from_file(revs, starts, lengths, limit)
+        if self._file is not None:
+            return self._chunks_from_file(revs, starts, lengths, limit, decompress)
+        data = self._data
+        size = len(data)
+        chunks = []
+        append = chunks.append
+        for rev, start, length in zip(revs, starts, lengths):
+            if start + length > size:
+                self._segment(start, length, rev)  # raises, naming the revision
+            try:
+                append(decompress(data[start:start + length], limit))
+            except errors.RevlogError as exc:
+                raise self._named(exc, rev) from None
+        return chunks
 
-    def _chunks_from_file(self, revs, starts, lengths, limit) -> list:
+    def _chunks_from_file(self, revs, starts, lengths, limit, decompress) -> list:
         """Read the chain in few I/Os: one read per dense slice of it."""
         slicer = getattr(self.index, "slicechunktodensity", None)
         groups = slicer(revs, SPARSE_READ_DENSITY, SPARSE_READ_MIN_GAP) if slicer else [revs]
         where = {rev: i for i, rev in enumerate(revs)}
-        decompress = self._decompressor.decompress
         chunks = []
         for group in groups:
             first, last = where[group[0]], where[group[-1]]
@@ -392,8 +399,15 @@ class Revlog:
             for rev in group:
                 i = where[rev]
                 offset = starts[i] - begin
-                chunks.append(self._decompress(decompress, segment[offset:offset + lengths[i]], limit, rev))
+                try:
+                    chunks.append(decompress(segment[offset:offset + lengths[i]], limit))
+                except errors.RevlogError as exc:
+                    raise self._named(exc, rev) from None
         return chunks
+
+    def _named(self, exc: errors.RevlogError, rev: int) -> errors.RevlogError:
+        """The same error, its message naming this revlog and the revision."""
+        return type(exc)("%s: revision %d: %s" % (self.name, rev, exc))
 
     def _docket_decompressor(self, revs: List[int]):
         """v2 chunks say per entry how they are stored (plain, default engine, own header)."""
@@ -413,12 +427,6 @@ class Revlog:
 
         return decompress
 
-    def _decompress(self, decompress, chunk, limit, rev: int) -> bytes:
-        try:
-            return decompress(chunk, limit)
-        except errors.RevlogError as exc:
-            raise type(exc)("%s: revision %d: %s" % (self.name, rev, exc)) from None
-
     # ---- revisions --------------------------------------------------------
 
     def _rawtext(self, rev: int, entry: tuple) -> bytes:
@@ -427,7 +435,10 @@ class Revlog:
         if text is not None:
             texts.move_to_end(rev)
             return text
-        chain, _ = self._index_call(self.index.deltachain, rev, None)
+        try:
+            chain, _ = self.index.deltachain(rev, None)
+        except errors.CorruptedIndex as exc:
+            raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
         # start from the newest text of the chain we still hold
         base = None
         for i in range(len(chain) - 1, -1, -1):

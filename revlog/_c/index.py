@@ -54,6 +54,9 @@ def _entry_struct() -> struct.Struct:
 
 
 _ENTRY = _entry_struct()
+_unpack_v1 = C.INDEX_ENTRY_V1.unpack_from
+_V1_TAIL = (0, 0, C.COMP_MODE_INLINE, C.COMP_MODE_INLINE, C.RANK_UNKNOWN)
+assert C.INDEX_ENTRY_V1.size == 1 << 6
 
 
 def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: bool = False,
@@ -94,6 +97,8 @@ class Index:
         self._chain = ffi.new("struct revlog_chain *")
         self._packed = ffi.new("uint8_t **")
         self._node = ffi.new("uint8_t[]", C.NODE_SIZE)
+        self._span_room = 0
+        self._starts = self._lengths = ffi.NULL
         out = ffi.new("struct revlog_index **")
         code = lib.revlog_index_new(self._buffer, len(self._buffer), fmt, inline,
                                     generaldelta, delta_info, out, self._err)
@@ -102,6 +107,10 @@ class Index:
         self._index = ffi.gc(out[0], lib.revlog_index_free)
         self._length = lib.revlog_index_length(self._index)
         self.entry_size = lib.revlog_index_entry_size(self._index)
+        # Entries 1.. of a split v1 index are unpacked straight from the
+        # buffer (no C call, no lock): as fast as Python can build a tuple.
+        self._direct_end = self._length if fmt == C.REVLOGV1 and not inline else 0
+        self._data = data
 
     def _call(self, function, *args) -> None:
         """function(index, *args, err), the lock held; raise the error it reports."""
@@ -116,6 +125,8 @@ class Index:
 
     def __getitem__(self, key):
         if isinstance(key, int):
+            if 0 < key < self._direct_end:
+                return _unpack_v1(self._data, key << 6) + _V1_TAIL
             if not 0 <= key < self._length:
                 if key == C.NULL_REV:
                     return C.NULL_ENTRY
@@ -166,6 +177,7 @@ class Index:
             if start is not None:
                 self._call(lib.revlog_index_truncate, start)
                 self._length = start
+                self._direct_end = min(self._direct_end, start)
 
     def clearcaches(self) -> None:
         """Drop the node lookup structures (rebuilt on next use)."""
@@ -264,14 +276,19 @@ class Index:
         revlog they count the interleaved index entries.
         """
         revs = list(revs)
-        if not revs:
+        count = len(revs)
+        if not count:
             return [], []
-        wanted = ffi.new("int64_t[]", revs)
-        starts = ffi.new("int64_t[]", len(revs))
-        lengths = ffi.new("int64_t[]", len(revs))
         with self._lock:
-            self._call(lib.revlog_index_chunk_spans, wanted, len(revs), starts, lengths)
-        return ffi.unpack(starts, len(revs)), ffi.unpack(lengths, len(revs))
+            if count > self._span_room:
+                # the spans buffers grow to the longest chain asked for
+                self._span_room = max(count, 2 * self._span_room)
+                self._starts = ffi.new("int64_t[]", self._span_room)
+                self._lengths = ffi.new("int64_t[]", self._span_room)
+            self._call(lib.revlog_index_chunk_spans, revs, count, self._starts, self._lengths)
+            if count == 1:
+                return [self._starts[0]], [self._lengths[0]]
+            return ffi.unpack(self._starts, count), ffi.unpack(self._lengths, count)
 
 
 def _fill(out, entry: Entry) -> None:
