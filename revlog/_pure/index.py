@@ -7,11 +7,16 @@ sorted list of nodes built on first use.  revlog._c.index is the same
 object in C; both raise the same exceptions with the same messages.
 """
 import bisect
+import operator
 import struct
-from typing import Dict, List, Optional, Tuple
+import sys
+from array import array
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from revlog import constants as C
 from revlog import errors, status
+from revlog._pure import dagops
+from revlog._pure.bitmap import Bitmap
 
 _INT32 = struct.Struct(">i")
 # (comp_len, base) at byte 8 of v1 and v2 entries; comp_len at byte 8 of all.
@@ -21,6 +26,9 @@ _PARENTS = {C.REVLOGV1: (24, struct.Struct(">ii")), C.REVLOGV2: (24, struct.Stru
             C.CHANGELOGV2: (16, struct.Struct(">ii"))}
 _NODE_AT = {C.REVLOGV1: 32, C.REVLOGV2: 32, C.CHANGELOGV2: 24}
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+# array typecode of a 32-bit int
+_INT32_CODE = "i" if array("i").itemsize == 4 else "l"
+_MISSING = object()
 
 Entry = tuple
 
@@ -62,6 +70,11 @@ class Index:
         self._ondisk = len(self._offsets) if inline else len(data) // self.entry_size
         self._nodemap: Optional[Dict[bytes, int]] = None
         self._sorted_nodes: Optional[List[bytes]] = None
+        # the revision graph: parents by revision, the first _graph_checked
+        # revisions' checked; headrevs() as (filtered revs, heads)
+        self._graph_parents: Optional[dagops.Parents] = None
+        self._graph_checked = 0
+        self._heads: Optional[Tuple[object, List[int]]] = None
 
     def _scan_inline(self, data) -> List[int]:
         """Offsets of the entries of inline data (each followed by its chunk)."""
@@ -192,6 +205,10 @@ class Index:
         except struct.error:  # a field of the wrong type or out of range
             raise TypeError("13-tuple required") from None
         self._added.append(packed)
+        if self._graph_parents is not None:
+            self._graph_parents.p1.append(entry[C.ENTRY_P1])
+            self._graph_parents.p2.append(entry[C.ENTRY_P2])
+        self._heads = None
         if self._nodemap is not None:
             self._nodemap[node] = rev
         if self._sorted_nodes is not None:
@@ -230,9 +247,12 @@ class Index:
         self.clearcaches()
 
     def clearcaches(self) -> None:
-        """Drop the node lookup structures (rebuilt on next use)."""
+        """Drop the node lookup structures and the graph (rebuilt on next use)."""
         self._nodemap = None
         self._sorted_nodes = None
+        self._graph_parents = None
+        self._graph_checked = 0
+        self._heads = None
 
     # ---- node lookups ---------------------------------------------------
 
@@ -446,19 +466,55 @@ class Index:
         """Whether rev is stored as a snapshot (full text or intermediate)."""
         if not -1 <= rev < len(self):
             raise ValueError("revlog index out of range: %d" % rev)
+        return self._issnapshot(rev, {})
+
+    def _issnapshot(self, rev: int, known: Dict[int, bool]) -> bool:
+        """issnapshot for a rev in range; `known` remembers earlier answers
+        (a snapshot's answer is its delta base's, down the chain)."""
         if self._delta_info and rev >= 0:
             return bool(self[rev][0] & C.REVIDX_DELTA_IS_SNAPSHOT)
+        walked = []
+        answer = None
         while rev >= 0:
+            answer = known.get(rev)
+            if answer is not None:
+                break
+            walked.append(rev)
             base = self._base(rev)
             if base == rev:
                 base = -1
             if base == -1:
-                return True
+                answer = True
+                break
             p1, p2 = self._parents(rev)
             if base in (self._skip_empty(p1), self._skip_empty(p2)):
-                return False
+                answer = False
+                break
             rev = base
-        return rev == -1
+        if answer is None:
+            answer = rev == -1
+        for rev in walked:
+            known[rev] = answer
+        return answer
+
+    def findsnapshots(self, cache: Dict[int, Set[int]], start_rev: int, end_rev: int) -> None:
+        """Add the snapshots among revs [start_rev, end_rev] to cache:
+        cache[delta base] is the set of those with that base (-1: full texts)."""
+        if not isinstance(cache, dict):
+            raise TypeError("argument 1 must be dict, not %s" % type(cache).__name__)
+        start = max(operator.index(start_rev), 0)
+        end = min(operator.index(end_rev) + 1, len(self))
+        known: Dict[int, bool] = {}
+        for rev in range(start, end):
+            if not self._issnapshot(rev, known):
+                continue
+            base = self._base(rev)
+            if base == rev:
+                base = -1
+            revs = cache.get(base)
+            if revs is None:
+                revs = cache[base] = set()
+            revs.add(rev)
 
     def _skip_empty(self, rev: int) -> int:
         """Follow the delta bases of empty revisions down to one with data."""
@@ -468,6 +524,225 @@ class Index:
                 break
             rev = base
         return rev
+
+    # ---- the revision graph -----------------------------------------------
+    #
+    # Every graph method checks its arguments (as Mercurial's C index does
+    # where it checks them), then the parents of every revision of the index:
+    # a parent outside [-1, rev) anywhere is CorruptedIndex naming the lowest
+    # such revision (p1 before p2), whatever the question.  The parents are
+    # read once into two arrays, kept up to date by append and dropped by
+    # truncation and clearcaches.
+
+    def _graph(self) -> dagops.Parents:
+        """The parents of every revision, checked to lie in [-1, rev)."""
+        parents = self._graph_parents
+        if parents is None:
+            parents = self._graph_parents = self._read_parents()
+            self._graph_checked = 0
+        if self._graph_checked < len(self):
+            bad = dagops.first_bad_parent(parents, self._graph_checked)
+            if bad is not None:
+                raise status.index_error(status.INDEX_BAD_PARENT, bad[0], bad[1])
+            self._graph_checked = len(self)
+        return parents
+
+    def _read_parents(self) -> dagops.Parents:
+        """Two int32 arrays: p1 and p2 of every revision, unchecked."""
+        at, pair = _PARENTS[self._format]
+        p1 = array(_INT32_CODE)
+        p2 = array(_INT32_CODE)
+        if self._offsets is None and self._ondisk:
+            # one strided copy per field out of the buffer, in C
+            step = self.entry_size // 4
+            with memoryview(self._data) as whole, whole.cast("B") as raw, \
+                    raw[:self._ondisk * self.entry_size] as used, used.cast("i") as ints:
+                for field, column in ((at // 4, p1), (at // 4 + 1, p2)):
+                    with ints[field::step] as strided:
+                        column.frombytes(strided.tobytes())
+            if sys.byteorder == "little":
+                p1.byteswap()
+                p2.byteswap()
+        elif self._offsets is not None:
+            unpack = pair.unpack_from
+            for pos in self._offsets[:self._ondisk]:
+                a, b = unpack(self._data, pos + at)
+                p1.append(a)
+                p2.append(b)
+        for packed in self._added:
+            a, b = pair.unpack_from(packed, at)
+            p1.append(a)
+            p2.append(b)
+        return dagops.Parents(p1, p2)
+
+    def _check_revs(self, revs: Iterable[int]) -> List[int]:
+        """revs as a list of ints in [-1, len); IndexError otherwise."""
+        length = len(self)
+        checked = []
+        for rev in revs:
+            rev = operator.index(rev)
+            if not -1 <= rev < length:
+                raise status.error_for(status.RANGE)
+            checked.append(rev)
+        return checked
+
+    def headrevs(self, filtered_revs=None, stop_rev: Optional[int] = None) -> List[int]:
+        """Heads of revisions [0, stop_rev) that are not in filtered_revs,
+        ascending; [-1] when there are no revisions.
+
+        stop_rev is clamped to [0, len].  A filtered revision with an
+        unfiltered child is not filtered (as in Mercurial's C index).  The
+        answer is cached while the index is unchanged, for filtered_revs
+        None or a frozenset (by identity).
+        """
+        length = len(self)
+        stop = length if stop_rev is None else min(max(operator.index(stop_rev), 0), length)
+        cached = self._heads
+        if stop == length and cached is not None and cached[0] is filtered_revs:
+            return list(cached[1])
+        contains = None
+        if filtered_revs is not None:
+            try:
+                contains = _filter(filtered_revs.__contains__)
+            except AttributeError:
+                raise TypeError("filteredrevs has no attribute __contains__") from None
+        heads = dagops.headrevs(self._graph(), stop, contains)
+        if stop == length and (filtered_revs is None or type(filtered_revs) is frozenset):
+            self._heads = (filtered_revs, heads)
+        return list(heads)
+
+    def head_node_ids(self) -> List[bytes]:
+        """The nodes of headrevs() ([null node] for an empty index)."""
+        return [self._node(rev) if rev >= 0 else C.NULL_NODE for rev in self.headrevs()]
+
+    def headrevsdiff(self, start: int, stop: int) -> Tuple[List[int], List[int]]:
+        """(removed, added): the heads of revisions [0, start) that are not
+        heads of [0, stop), and those of [0, stop) that are not heads of
+        [0, start), each descending; -1 is removed when start is 0 < stop.
+        start and stop lie in [0, len] (IndexError otherwise)."""
+        start, stop = operator.index(start), operator.index(stop)
+        length = len(self)
+        if not (0 <= start <= length and 0 <= stop <= length):
+            raise status.error_for(status.RANGE)
+        return dagops.headrevsdiff(self._graph(), start, stop)
+
+    def _gca_args(self, revs: tuple) -> Optional[List[int]]:
+        """The distinct revs of commonancestorsheads/ancestors, or None if
+        one is -1 (checked in order, as Mercurial does)."""
+        length = len(self)
+        distinct: List[int] = []
+        seen = set()
+        for rev in revs:
+            if not isinstance(rev, int):
+                raise TypeError("arguments must all be ints")
+            if rev == C.NULL_REV:
+                return None
+            if not 0 <= rev < length:
+                raise IndexError("index out of range")
+            if rev not in seen:
+                seen.add(rev)
+                distinct.append(rev)
+        return distinct
+
+    def commonancestorsheads(self, *revs: int) -> List[int]:
+        """Heads of the common ancestors of revs, descending (any number of revs)."""
+        distinct = self._gca_args(revs)
+        parents = self._graph()
+        if distinct is None:
+            return []
+        return dagops.commonancestorsheads(parents, distinct)
+
+    def ancestors(self, *revs: int) -> List[int]:
+        """Greatest common ancestors of revs (the common ancestors heads
+        furthest from a root), ascending (any number of revs)."""
+        distinct = self._gca_args(revs)
+        parents = self._graph()
+        if distinct is None:
+            return []
+        return dagops.gca(parents, distinct)
+
+    def reachableroots2(self, minroot: int, heads: List[int], roots: List[int],
+                        includepath: bool) -> List[int]:
+        """Roots that are ancestors of heads through revisions >= minroot, in
+        the order a breadth-first walk from heads meets them; with
+        includepath, then every revision between them and heads, ascending.
+        Roots outside [-1, len) are ignored; heads outside are IndexError."""
+        minroot = operator.index(minroot)
+        for position, value, kind in ((2, heads, list), (3, roots, list), (4, includepath, bool)):
+            if not isinstance(value, kind):
+                raise TypeError("argument %d must be %s, not %s"
+                                % (position, kind.__name__, type(value).__name__))
+        root_revs = [operator.index(root) for root in roots]
+        length = len(self)
+        head_revs = []
+        for head in heads:
+            head = operator.index(head)
+            if not -1 <= head < length:
+                raise IndexError("head out of range")
+            head_revs.append(head)
+        return dagops.reachableroots(self._graph(), minroot, head_revs, root_revs, includepath)
+
+    def computephasesmapsets(self, roots: Dict[int, Set[int]]) -> Tuple[int, Dict[int, Set[int]]]:
+        """(len, {phase: set of revisions}) for phases 1, 2, 32 and 96, from
+        roots {phase: set of root revisions}: a revision has the highest
+        phase of its own roots' and its parents'."""
+        if not isinstance(roots, dict):
+            raise TypeError("roots must be a dictionary")
+        length = len(self)
+        by_phase = {}
+        for phase in dagops.TRACKED_PHASES:
+            revs = dict.get(roots, phase, _MISSING)
+            if revs is _MISSING:
+                continue
+            if not isinstance(revs, set):
+                raise TypeError("roots must be a set of nodes")
+            checked = []
+            for rev in revs:
+                rev = operator.index(rev)
+                if not 0 <= rev < length:
+                    raise ValueError("revlog index out of range: %d" % rev)
+                checked.append(rev)
+            by_phase[phase] = checked
+        return length, dagops.phasesets(self._graph(), by_phase)
+
+    def lazyancestors(self, revs: Iterable[int], stoprev: int = 0,
+                      inclusive: bool = False) -> dagops.LazyAncestors:
+        """The ancestors of revs (not below stoprev), computed as needed:
+        iterates newest first, `rev in` walks only down to rev.  revs in
+        [-1, len) (IndexError otherwise)."""
+        checked = self._check_revs(revs)
+        stoprev = operator.index(stoprev)
+        return dagops.LazyAncestors(self._graph(), checked, stoprev, bool(inclusive))
+
+    def descendants(self, revs: Iterable[int], inclusive: bool = False) -> List[int]:
+        """Descendants of revs, ascending (revs themselves if inclusive; -1
+        too when given).  Every revision descends from -1."""
+        checked = self._check_revs(revs)
+        marks = dagops.descendant_marks(self._graph(), checked, bool(inclusive))
+        found = dagops.marked(marks, len(self))
+        if inclusive and C.NULL_REV in checked:
+            found.insert(0, C.NULL_REV)
+        return found
+
+    def isancestor(self, a: int, b: int) -> bool:
+        """Whether a is an ancestor of b; a revision is its own ancestor and
+        -1 is everyone's.  a and b in [-1, len) (IndexError otherwise)."""
+        a, b = self._check_revs((a, b))
+        return dagops.isancestor(self._graph(), a, b)
+
+    def ancestors_bitmap(self, revs: Iterable[int], inclusive: bool = True) -> Bitmap:
+        """The ancestors of revs (revs too if inclusive) as a Bitmap; the
+        null revision is never in one."""
+        checked = self._check_revs(revs)
+        marks = dagops.ancestor_marks(self._graph(), checked, bool(inclusive))
+        return Bitmap.from_marks(marks[:len(self)])
+
+    def descendants_bitmap(self, revs: Iterable[int], inclusive: bool = True) -> Bitmap:
+        """The descendants of revs (revs too if inclusive) as a Bitmap; the
+        null revision is never in one."""
+        checked = self._check_revs(revs)
+        marks = dagops.descendant_marks(self._graph(), checked, bool(inclusive))
+        return Bitmap.from_marks(marks[:len(self)])
 
 
 def _check_node(node) -> None:
@@ -483,3 +758,13 @@ def _common_hex_prefix(a: bytes, b: bytes) -> int:
         if x != y:
             return 2 * i + (1 if x >> 4 == y >> 4 else 0)
     return 2 * len(a)
+
+
+def _filter(contains):
+    """A filter calling contains(rev); its failures are TypeError, as in Mercurial."""
+    def filtered(rev: int) -> bool:
+        try:
+            return bool(contains(rev))
+        except Exception as exc:
+            raise TypeError("unable to check filter") from exc
+    return filtered
