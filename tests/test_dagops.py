@@ -454,6 +454,25 @@ def test_descendants(backend, dag, data):
         assert index.descendants(revs) == [] == index.descendants(revs, True)
 
 
+@given(dag=dags(), data=st.data())
+def test_pure_algorithms_on_plain_lists(dag, data):
+    # revlog._pure.dagops works on any pair of parent sequences
+    from revlog._pure import dagops
+    n = len(dag.pairs)
+    parents, model = dagops.Parents.from_pairs(dag.pairs), Model(dag)
+    assert dagops.first_bad_parent(parents) is None
+    assert dagops.headrevs(parents, n) == model.headrevs(n)
+    revs = sorted(set(data.draw(revs_in(dag, low=0))))
+    assert dagops.commonancestorsheads(parents, revs) == sorted(model.common_heads(revs), reverse=True)
+    assert set(dagops.gca(parents, revs)) <= model.common_heads(revs)
+    assert dagops.marked(dagops.ancestor_marks(parents, revs, True), n) == sorted(model.ancestors(revs))
+    assert list(dagops.LazyAncestors(parents, revs)) == sorted(model.ancestors(revs, False), reverse=True)
+    if n:
+        bad = dagops.Parents.from_pairs(dag.pairs[:-1] + [(dag.pairs[-1][0], n - 1)])
+        assert dagops.first_bad_parent(bad) == (n - 1, n - 1)
+        assert dagops.first_bad_parent(bad, n) is None
+
+
 # ---- other formats, appended entries ------------------------------------------------------
 
 

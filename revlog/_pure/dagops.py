@@ -36,9 +36,6 @@ class Parents(NamedTuple):
         pairs = list(pairs)
         return cls([p[0] for p in pairs], [p[1] for p in pairs])
 
-    def __len__(self) -> int:  # type: ignore[override]
-        return len(self.p1)
-
 
 def first_bad_parent(parents: Parents, start: int = 0) -> Optional[Tuple[int, int]]:
     """(rev, parent) of the lowest revision >= start with a parent outside
