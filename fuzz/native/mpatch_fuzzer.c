@@ -74,12 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cursor c = {data, size, 0};
-	const uint8_t *text, *deltas[MAX_DELTAS];
-	size_t text_len, lens[MAX_DELTAS], count, i, out_len, naive_len;
+	const uint8_t *text, *deltas[MAX_DELTAS] = {0};
+	size_t text_len, lens[MAX_DELTAS] = {0}, count, i, out_len, naive_len;
 	struct revlog_patch_plan *plan;
 	struct revlog_patch_error where;
 	uint8_t *out, *naive;
-	int64_t size0;
+	int64_t size0 = 0;
 	int status;
 
 	if (size == 0) {
