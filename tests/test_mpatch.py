@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import revlog
 from revlog import errors, status
-from deltas import HEADER, apply_sequentially, delta, delta_chains, deltas_for, hunk
+from deltas import HEADER, apply_sequentially, delta, delta_chains, hunk
 import hgoracle
 
 

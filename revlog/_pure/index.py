@@ -14,7 +14,7 @@ from array import array
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from revlog import constants as C
-from revlog import errors, status
+from revlog import protocol, status
 from revlog._pure import dagops
 from revlog._pure.bitmap import Bitmap
 
@@ -25,7 +25,6 @@ _OFFSET_FLAGS_AND_COMP_LEN = struct.Struct(">Qi")
 _PARENTS = {C.REVLOGV1: (24, struct.Struct(">ii")), C.REVLOGV2: (24, struct.Struct(">ii")),
             C.CHANGELOGV2: (16, struct.Struct(">ii"))}
 _NODE_AT = {C.REVLOGV1: 32, C.REVLOGV2: 32, C.CHANGELOGV2: 24}
-_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 # array typecode of a 32-bit int
 _INT32_CODE = "i" if array("i").itemsize == 4 else "l"
 _MISSING = object()
@@ -40,8 +39,7 @@ def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: b
     `cache` is (0, data) for an inline revlog (its data lives in the index
     buffer), else None.
     """
-    if format not in C.ENTRY_STRUCTS:
-        raise ValueError("unsupported revlog index format: %d" % format)
+    protocol.check_format(format)
     inline = bool(inline) and format != C.CHANGELOGV2
     index = Index(data, inline, bool(uses_generaldelta), bool(uses_delta_info), format)
     return index, ((0, data) if inline else None)
@@ -105,10 +103,6 @@ class Index:
             return self._data, self._offsets[rev]
         return self._data, rev * self.entry_size
 
-    def _check_rev(self, rev: int) -> None:
-        if not 0 <= rev < len(self):
-            raise ValueError("revlog index out of range: %d" % rev)
-
     def _comp_len(self, rev: int) -> int:
         buf, pos = self._locate(rev)
         (comp_len,) = _INT32.unpack_from(buf, pos + 8)
@@ -152,7 +146,7 @@ class Index:
         if isinstance(key, bytes):
             rev = self.get_rev(key)
             if rev is None:
-                raise errors.RevisionNotFound("unknown node %s" % key.hex())
+                raise protocol.not_found(key)
             return rev
         if not isinstance(key, int):
             raise TypeError("revlog index keys are revisions (int) or nodes (bytes)")
@@ -179,7 +173,7 @@ class Index:
 
     def entry_binary(self, rev: int) -> bytes:
         """The packed entry of rev (for v1 rev 0: without the 4 header bytes)."""
-        self._check_rev(rev)
+        protocol.check_rev(rev, len(self))
         buf, pos = self._locate(rev)
         packed = bytes(buf[pos:pos + self.entry_size])
         if rev == 0 and self._format == C.REVLOGV1:
@@ -188,17 +182,12 @@ class Index:
 
     def pack_header(self, header: int) -> bytes:
         """The 4-byte revlog header (v1 only: v2 keeps it in the docket)."""
-        if self._format != C.REVLOGV1:
-            raise RuntimeError("version header should go in the docket, not the index: %d" % header)
-        return C.INDEX_HEADER.pack(header & 0xFFFFFFFF)
+        return protocol.pack_header(self._format, header)
 
     def append(self, entry: Entry) -> None:
         """Append a 13-tuple entry (as returned by index[rev])."""
-        if len(entry) != 13:
-            raise TypeError("13-tuple required")
+        protocol.check_entry(entry, self._format)
         node = entry[C.ENTRY_NODE]
-        if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-            raise TypeError("invalid node")
         rev = len(self)
         try:
             packed = self._pack(rev, entry)
@@ -216,9 +205,6 @@ class Index:
 
     def _pack(self, rev: int, entry: Entry) -> bytes:
         if self._format == C.REVLOGV1:
-            for field, what in ((C.ENTRY_DATA_COMP_MODE, "data"), (C.ENTRY_SIDEDATA_COMP_MODE, "sidedata")):
-                if entry[field] != C.COMP_MODE_INLINE:
-                    raise ValueError("invalid %s compression mode: %d" % (what, entry[field]))
             return self._struct.pack(*entry[:8])
         modes = (entry[C.ENTRY_DATA_COMP_MODE] & 3) | ((entry[C.ENTRY_SIDEDATA_COMP_MODE] & 3) << 2)
         if self._format == C.REVLOGV2:
@@ -228,15 +214,9 @@ class Index:
 
     def __delitem__(self, key) -> None:
         """`del index[rev:-1]`: strip rev and every later revision."""
-        if not isinstance(key, slice):
-            raise TypeError("revlog index only supports deleting a slice rev:-1")
-        start, stop, step = key.indices(len(self) + 1)
-        if len(range(start, stop, step)) <= 0:
+        start = protocol.truncation_start(key, len(self))
+        if start is None:
             return
-        if step != 1:
-            raise ValueError("revlog index delete requires step size of 1")
-        if stop != len(self):
-            raise IndexError("revlog index deletion indices are invalid")
         if start < self._ondisk:
             if self._offsets is not None:
                 del self._offsets[start:]
@@ -278,20 +258,20 @@ class Index:
 
     def get_rev(self, node: bytes) -> Optional[int]:
         """Revision of node, or None."""
-        _check_node(node)
+        protocol.check_node(node)
         return self._map().get(node)
 
     def rev(self, node: bytes) -> int:
         """Revision of node; RevisionNotFound if unknown."""
-        _check_node(node)
+        protocol.check_node(node)
         rev = self._map().get(node)
         if rev is None:
-            raise errors.RevisionNotFound("unknown node %s" % node.hex())
+            raise protocol.not_found(node)
         return rev
 
     def has_node(self, node: bytes) -> bool:
         """Whether node is in the index (the null node always is)."""
-        _check_node(node)
+        protocol.check_node(node)
         return node in self._map()
 
     def __contains__(self, key) -> bool:
@@ -316,13 +296,8 @@ class Index:
         AmbiguousPrefix if several do; ValueError for an empty or too long
         prefix; None for a prefix that is not hex.
         """
-        if isinstance(prefix, str):
-            prefix = prefix.encode("ascii")
-        if len(prefix) < 1:
-            raise ValueError("key too short")
-        if len(prefix) > 2 * C.NODE_SIZE:
-            raise ValueError("key too long")
-        if not _HEX_DIGITS.issuperset(prefix):
+        prefix = protocol.hex_prefix(prefix)
+        if prefix is None:
             return None
         text = prefix.decode("ascii").lower()
         low = bytes.fromhex(text.ljust(2 * C.NODE_SIZE, "0"))
@@ -331,16 +306,16 @@ class Index:
         first = bisect.bisect_left(nodes, low)
         last = bisect.bisect_right(nodes, high)
         if last - first > 1:
-            raise errors.AmbiguousPrefix("ambiguous identifier prefix %s" % text)
+            raise protocol.ambiguous(prefix)
         return nodes[first] if last > first else None
 
     def shortest(self, node: bytes) -> int:
         """Length of the shortest hex prefix that identifies node alone."""
-        _check_node(node)
+        protocol.check_node(node)
         nodes = self._sorted()
         at = bisect.bisect_left(nodes, node)
         if at == len(nodes) or nodes[at] != node:
-            raise errors.RevisionNotFound("unknown node %s" % node.hex())
+            raise protocol.not_found(node)
         common = 0
         for neighbour in nodes[at - 1:at] + nodes[at + 1:at + 2]:
             common = max(common, _common_hex_prefix(node, neighbour))
@@ -353,12 +328,9 @@ class Index:
 
         Revisions with an empty delta are skipped, as Mercurial does.
         """
+        protocol.check_deltachain(rev, stoprev, len(self))
         if stoprev is None:
             stoprev = -2
-        elif not isinstance(stoprev, int):
-            raise ValueError("stoprev must be integer or None")
-        if not 0 <= rev < len(self):
-            raise ValueError("revlog index out of range")
         chain = []
         base = self._base(rev)
         current = rev
@@ -464,8 +436,7 @@ class Index:
 
     def issnapshot(self, rev: int) -> bool:
         """Whether rev is stored as a snapshot (full text or intermediate)."""
-        if not -1 <= rev < len(self):
-            raise ValueError("revlog index out of range: %d" % rev)
+        protocol.check_rev(rev, len(self), lowest=C.NULL_REV)
         return self._issnapshot(rev, {})
 
     def _issnapshot(self, rev: int, known: Dict[int, bool]) -> bool:
@@ -743,13 +714,6 @@ class Index:
         checked = self._check_revs(revs)
         marks = dagops.descendant_marks(self._graph(), checked, bool(inclusive))
         return Bitmap.from_marks(marks[:len(self)])
-
-
-def _check_node(node) -> None:
-    if not isinstance(node, bytes):
-        raise TypeError("a node is bytes, not %s" % type(node).__name__)
-    if len(node) != C.NODE_SIZE:
-        raise ValueError("node len %d != expected node len %d" % (len(node), C.NODE_SIZE))
 
 
 def _common_hex_prefix(a: bytes, b: bytes) -> int:
