@@ -10,7 +10,8 @@ import pathlib
 import cffi
 
 CSRC = pathlib.Path(__file__).resolve().parent
-SOURCES = ["deltachain.c", "index.c", "mpatch.c", "nodetree.c", "version.c"]
+SOURCES = ["bitmap.c", "dagops.c", "deltachain.c", "index.c", "mpatch.c", "nodetree.c",
+           "version.c"]
 MODULE = "revlog._c._revlog_c"
 
 
@@ -25,8 +26,13 @@ def _relative(path: pathlib.Path) -> str:
     return os.path.relpath(path)
 
 
+# Python functions the C core calls back (revlog_filter_fn for headrevs):
+# cffi-only declarations, so they live here rather than in revlog.h.
+CALLBACKS = 'extern "Python" int32_t revlog_py_filter(void *, int64_t);'
+
 ffibuilder = cffi.FFI()
 ffibuilder.cdef(read_cdef())
+ffibuilder.cdef(CALLBACKS)
 ffibuilder.set_source(
     MODULE,
     '#include "revlog.h"',

@@ -181,6 +181,7 @@ void revlog_index_clearcaches(struct revlog_index *index)
 	free(index->offsets);
 	index->offsets = NULL;
 	nodetree_free(&index->nt);
+	dag_free(index);
 	free(index->scratch);
 	index->scratch = NULL;
 	index->scratch_capacity = 0;
@@ -462,6 +463,7 @@ int revlog_index_truncate(struct revlog_index *index, int64_t start,
 		return REVLOG_ERR_RANGE;
 	}
 	nodetree_truncating(index, start);
+	dag_truncating(index, start);
 	if (start < index->ondisk) {
 		index->ondisk = start;
 		index->added_count = 0;

@@ -37,6 +37,8 @@ struct nodetree {
 	int64_t scanned;   /* every rev in [scanned, length) is in the tree */
 };
 
+struct dag_state; /* dagops.c */
+
 struct revlog_index {
 	const uint8_t *data;
 	size_t data_len;
@@ -50,6 +52,7 @@ struct revlog_index {
 	struct nodetree nt;
 	int32_t *scratch; /* deltachain results */
 	int64_t scratch_capacity;
+	struct dag_state *dag; /* the parents array and graph walks' memory */
 };
 
 /* Make every entry addressable (builds the inline offsets). */
@@ -77,6 +80,10 @@ uint64_t index_start(const struct revlog_index *index, int64_t rev);
 void nodetree_added(struct revlog_index *index, int64_t rev);
 void nodetree_truncating(struct revlog_index *index, int64_t start);
 void nodetree_free(struct nodetree *nt);
+
+/* Graph upkeep (dagops.c), called by index.c. */
+void dag_truncating(struct revlog_index *index, int64_t start);
+void dag_free(struct revlog_index *index);
 
 uint32_t index_read_be32(const uint8_t *p);
 

@@ -24,6 +24,7 @@ enum revlog_status {
 	REVLOG_ERR_NOMEM = 1,
 	REVLOG_ERR_INTERNAL = 2,
 	REVLOG_ERR_RANGE = 3,
+	REVLOG_ERR_CALLBACK = 4,
 	REVLOG_ERR_PATCH_TRUNCATED = 10,
 	REVLOG_ERR_PATCH_BAD_RANGE = 11,
 	REVLOG_ERR_PATCH_PAST_END = 12,
@@ -229,5 +230,231 @@ int revlog_index_issnapshot(struct revlog_index *index, int64_t rev,
 int revlog_index_chunk_spans(struct revlog_index *index, const int64_t *revs,
                              size_t n, int64_t *starts, int64_t *lengths,
                              struct revlog_error_info *err);
+
+/* ---- revision graph: heads, common ancestors, reachability, phases,
+ *      ancestors and descendants (csrc/dagops.c, bitmap.c) ----
+ *
+ * The graph functions read the parents of every revision once into an
+ * array kept with the index (extended after appends, cut by truncate,
+ * dropped by clearcaches) and check them on the way: a parent outside
+ * [-1, rev) anywhere is REVLOG_ERR_INDEX_BAD_PARENT naming the lowest such
+ * revision (p1 before p2), whatever the question.  Revisions given as
+ * arguments must lie in the ranges stated (REVLOG_ERR_RANGE otherwise).
+ * Lists of revisions are written to memory owned by the index, valid until
+ * the next call on it.  No function recurses; each runs in time and memory
+ * bounded by the index's length and its arguments.
+ */
+
+/* `count` revisions at `revs`. */
+struct revlog_revs {
+	const int32_t *revs;
+	int64_t count;
+};
+
+/* Whether rev is filtered: 1 (yes), 0 (no), or -1 to stop the walk, which
+   then fails with REVLOG_ERR_CALLBACK. */
+typedef int32_t (*revlog_filter_fn)(void *context, int64_t rev);
+
+/* Heads of revisions [0, stop) (0 <= stop <= length), ascending; [-1] when
+   stop is 0.  A revision is filtered when it is one of the `nfiltered`
+   revisions at `filtered` (others are ignored) or when filter (if not NULL)
+   says so; as in Mercurial, only revisions without an unfiltered child are
+   asked about, highest first, and a filtered one with an unfiltered child
+   is not filtered. */
+int revlog_index_headrevs(struct revlog_index *index, int64_t stop,
+                          const int64_t *filtered, size_t nfiltered,
+                          revlog_filter_fn filter, void *context,
+                          struct revlog_revs *out,
+                          struct revlog_error_info *err);
+
+/* Heads of [0, start) that are not heads of [0, stop) (`removed`) and the
+   reverse (`added`), each descending; -1 is removed when start is 0 <
+   stop.  0 <= start, stop <= length. */
+int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
+                              int64_t stop, struct revlog_revs *removed,
+                              struct revlog_revs *added,
+                              struct revlog_error_info *err);
+
+/* Heads of the common ancestors of the n revisions (0 <= rev < length; any
+   number, repeats allowed), descending: heads(::revs[0] and ::revs[1] ...).
+   No revision: none. */
+int revlog_index_commonancestorsheads(struct revlog_index *index,
+                                      const int64_t *revs, size_t n,
+                                      struct revlog_revs *out,
+                                      struct revlog_error_info *err);
+
+/* Greatest common ancestors (Mercurial's index.ancestors): of the common
+   ancestors heads, those furthest from a root as Mercurial picks them,
+   ascending. */
+int revlog_index_gca(struct revlog_index *index, const int64_t *revs,
+                     size_t n, struct revlog_revs *out,
+                     struct revlog_error_info *err);
+
+/* Mercurial's reachableroots2: the roots (those outside [-1, length) are
+   ignored) that are ancestors of heads (-1 <= head < length) through
+   revisions >= minroot, in the order a breadth-first walk from the heads
+   meets them; with includepath, then every revision on a path from them to
+   the heads, ascending. */
+int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
+                                const int64_t *heads, size_t nheads,
+                                const int64_t *roots, size_t nroots,
+                                int32_t includepath, struct revlog_revs *out,
+                                struct revlog_error_info *err);
+
+/* The phases computephasesmapsets tracks, in the order their roots apply. */
+enum revlog_phase {
+	REVLOG_PHASE_DRAFT = 1,
+	REVLOG_PHASE_SECRET = 2,
+	REVLOG_PHASE_ARCHIVED = 32,
+	REVLOG_PHASE_INTERNAL = 96
+};
+
+enum revlog_phase_count {
+	REVLOG_TRACKED_PHASES = 4
+};
+
+/* Phases from roots: roots[i] (0 <= root < length) is a root of phases[i]
+   (a tracked phase), applied in order; a revision takes the highest phase
+   of its own root and its parents.  out lists the revisions of each
+   tracked phase in turn (draft, secret, archived, internal), ascending,
+   counts[k] of them for the k-th. */
+int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
+                        const int32_t *phases, size_t n, int64_t *counts,
+                        struct revlog_revs *out,
+                        struct revlog_error_info *err);
+
+/* Descendants of the n revisions (-1 <= rev < length), ascending; with
+   inclusive, the revisions themselves too (-1 first when given).  Without,
+   one of them counts only if it descends from another.  Every revision
+   descends from -1. */
+int revlog_index_descendants(struct revlog_index *index, const int64_t *revs,
+                             size_t n, int32_t inclusive,
+                             struct revlog_revs *out,
+                             struct revlog_error_info *err);
+
+/* Whether a is an ancestor of b (-1 <= a, b < length): a revision is its
+   own ancestor and -1 is everyone's. */
+int revlog_index_isancestor(struct revlog_index *index, int64_t a, int64_t b,
+                            int32_t *out, struct revlog_error_info *err);
+
+/* A walk down the ancestors of some revisions, newest first, each once,
+   never below `floor` (Mercurial's lazyancestors).  `marks` has a bit per
+   revision of [0, length): the ancestors met so far; every marked revision
+   at or above `below` was yielded.  `top` is the highest revision marked at
+   the start (the walk yields nothing when it is below floor).  `buffer`
+   receives what revlog_ancestors_next yields. */
+struct revlog_ancestors {
+	int64_t length;
+	int64_t floor;
+	int64_t below;
+	int64_t top;
+	uint64_t *marks;
+	int32_t *buffer;
+	int64_t capacity;
+};
+
+/* A walk from the n revisions (0 <= rev < length); stoprev any value.
+   With inclusive they are yielded too, else only their ancestors.
+   Release *out with revlog_ancestors_free. */
+int revlog_ancestors_new(struct revlog_index *index, const int64_t *revs,
+                         size_t n, int64_t stoprev, int32_t inclusive,
+                         struct revlog_ancestors **out,
+                         struct revlog_error_info *err);
+
+/* Yield up to `want` more revisions (at most walk->capacity) into
+   walk->buffer; *count of them, 0 when the walk is over.  The index must
+   still hold walk->length revisions (REVLOG_ERR_RANGE otherwise). */
+int revlog_ancestors_next(struct revlog_index *index,
+                          struct revlog_ancestors *walk, int64_t want,
+                          int64_t *count, struct revlog_error_info *err);
+
+/* Whether rev (floor <= rev < walk->length) is yielded by the walk:
+   advances it only as far down as rev. */
+int revlog_ancestors_contains(struct revlog_index *index,
+                              struct revlog_ancestors *walk, int64_t rev,
+                              int32_t *out, struct revlog_error_info *err);
+
+/* Release a walk (NULL is allowed). */
+void revlog_ancestors_free(struct revlog_ancestors *walk);
+
+/* A set of revisions in [0, nbits): bit r of words[r / 64] is revision r.
+   Bits from nbits on are always 0. */
+struct revlog_bitmap {
+	uint64_t *words;
+	int64_t nwords;
+	int64_t nbits;
+};
+
+/* The ancestors of the n revisions (-1 <= rev < length), them included if
+   inclusive, as a new bitmap of `length` bits (-1 adds nothing). */
+int revlog_index_ancestors_bitmap(struct revlog_index *index,
+                                  const int64_t *revs, size_t n,
+                                  int32_t inclusive,
+                                  struct revlog_bitmap **out,
+                                  struct revlog_error_info *err);
+
+/* The descendants of the n revisions as revlog_index_descendants lists
+   them (without -1), as a new bitmap of `length` bits. */
+int revlog_index_descendants_bitmap(struct revlog_index *index,
+                                    const int64_t *revs, size_t n,
+                                    int32_t inclusive,
+                                    struct revlog_bitmap **out,
+                                    struct revlog_error_info *err);
+
+/* An empty bitmap of nbits bits (0 <= nbits <= REVLOG_MAX_REVS + 1). */
+int revlog_bitmap_new(int64_t nbits, struct revlog_bitmap **out);
+
+/* Release a bitmap (NULL is allowed). */
+void revlog_bitmap_free(struct revlog_bitmap *bitmap);
+
+/* Add revision bit (0 <= bit < nbits). */
+void revlog_bitmap_add(struct revlog_bitmap *bitmap, int64_t bit);
+
+/* New bitmaps: a & b (min of the sizes), a | b (max), a - b (a's). */
+int revlog_bitmap_and(const struct revlog_bitmap *a,
+                      const struct revlog_bitmap *b,
+                      struct revlog_bitmap **out);
+int revlog_bitmap_or(const struct revlog_bitmap *a,
+                     const struct revlog_bitmap *b,
+                     struct revlog_bitmap **out);
+int revlog_bitmap_andnot(const struct revlog_bitmap *a,
+                         const struct revlog_bitmap *b,
+                         struct revlog_bitmap **out);
+
+/* Whether a and b hold the same revisions (whatever their sizes). */
+int32_t revlog_bitmap_equal(const struct revlog_bitmap *a,
+                            const struct revlog_bitmap *b);
+
+/* Number of revisions in the bitmap. */
+int64_t revlog_bitmap_count(const struct revlog_bitmap *bitmap);
+
+/* Whether bit is set (any bit: outside [0, nbits) it is not). */
+int32_t revlog_bitmap_test(const struct revlog_bitmap *bitmap, int64_t bit);
+
+/* Write the revisions >= from, ascending, to out (at most cap of them);
+   return how many were written. */
+int64_t revlog_bitmap_list(const struct revlog_bitmap *bitmap, int64_t from,
+                           int32_t *out, int64_t cap);
+
+/* ---- snapshots and sparse reads (csrc/deltachain.c) ---- */
+
+/* The snapshots among revisions [start, end) (0 <= start, end <= length),
+   ascending, as (rev, delta base) pairs in out (count: pairs * 2); a
+   snapshot stored in full has base -1.  On failure out holds the pairs
+   found before the failing revision. */
+int revlog_index_findsnapshots(struct revlog_index *index, int64_t start,
+                               int64_t end, struct revlog_revs *out,
+                               struct revlog_error_info *err);
+
+/* Cut the n revisions (-1 <= rev < length, ascending as in a delta chain)
+   into slices worth reading at once: the largest gaps between their chunks
+   are skipped, largest first (ties: the later gap first), until the data
+   read is at least targetdensity useful; gaps up to mingapsize bytes are
+   never skipped, and empty revisions ending a slice are left out.  out
+   lists each slice as a (first, end) pair of positions in revs. */
+int revlog_index_slicechunk(struct revlog_index *index, const int64_t *revs,
+                            size_t n, double targetdensity,
+                            int64_t mingapsize, struct revlog_revs *out,
+                            struct revlog_error_info *err);
 
 #endif
