@@ -4,7 +4,8 @@ Both index backends (revlog._c.index, revlog._pure.index) validate their
 arguments here before doing any work, so they raise the same exceptions
 with the same messages by construction.
 """
-from typing import Optional
+import operator
+from typing import Dict, List, Optional, Tuple
 
 from revlog import constants as C
 from revlog import errors
@@ -102,3 +103,126 @@ def check_rev(rev: int, length: int, lowest: int = 0) -> None:
     """ValueError unless lowest <= rev < length (entry_binary, issnapshot)."""
     if not lowest <= rev < length:
         raise ValueError("revlog index out of range: %d" % rev)
+
+
+# ---- the revision graph (headrevs, ancestors, phases...) ----------------------
+#
+# The argument checks of the graph methods, in Mercurial's order where it has
+# the method; the index checks its parents only after them.
+
+# Mercurial's phases computephasesmapsets tracks (draft, secret, archived,
+# internal), in the order their roots are applied.
+TRACKED_PHASES = (1, 2, 32, 96)
+_MISSING = object()
+
+
+def headrevs_stop(stop_rev, length: int) -> int:
+    """headrevs' stop_rev (None: every revision), clamped to [0, length]."""
+    if stop_rev is None:
+        return length
+    return min(max(operator.index(stop_rev), 0), length)
+
+
+def filter_contains(filtered_revs):
+    """filtered_revs.__contains__; TypeError if it has none."""
+    try:
+        return filtered_revs.__contains__
+    except AttributeError:
+        raise TypeError("filteredrevs has no attribute __contains__") from None
+
+
+def filter_failed() -> TypeError:
+    """What a filter that raises becomes (chain the cause)."""
+    return TypeError("unable to check filter")
+
+
+def headrevsdiff_range(start, stop, length: int) -> Tuple[int, int]:
+    """headrevsdiff's start and stop, each in [0, length] (IndexError)."""
+    start, stop = operator.index(start), operator.index(stop)
+    if not (0 <= start <= length and 0 <= stop <= length):
+        raise IndexError("revlog index out of range")
+    return start, stop
+
+
+def gca_args(revs, length: int) -> Optional[List[int]]:
+    """The distinct revisions of commonancestorsheads/ancestors, or None if
+    one is -1 (checked in order, as Mercurial does)."""
+    distinct: List[int] = []
+    seen = set()
+    for rev in revs:
+        if not isinstance(rev, int):
+            raise TypeError("arguments must all be ints")
+        if rev == C.NULL_REV:
+            return None
+        if not 0 <= rev < length:
+            raise IndexError("index out of range")
+        if rev not in seen:
+            seen.add(rev)
+            distinct.append(rev)
+    return distinct
+
+
+def reachableroots_args(minroot, heads, roots, includepath,
+                        length: int) -> Tuple[int, List[int], List[int]]:
+    """reachableroots2's (minroot, heads, roots): heads in [-1, length)
+    (IndexError), roots as ints (those out of range are ignored later)."""
+    minroot = operator.index(minroot)
+    for position, value, kind in ((2, heads, list), (3, roots, list), (4, includepath, bool)):
+        if not isinstance(value, kind):
+            raise TypeError("argument %d must be %s, not %s"
+                            % (position, kind.__name__, type(value).__name__))
+    root_revs = [operator.index(root) for root in roots]
+    head_revs = []
+    for head in heads:
+        head = operator.index(head)
+        if not -1 <= head < length:
+            raise IndexError("head out of range")
+        head_revs.append(head)
+    return minroot, head_revs, root_revs
+
+
+def phase_roots(roots, length: int) -> Dict[int, List[int]]:
+    """computephasesmapsets' roots: {tracked phase: revisions in [0, length)}."""
+    if not isinstance(roots, dict):
+        raise TypeError("roots must be a dictionary")
+    by_phase = {}
+    for phase in TRACKED_PHASES:
+        revs = dict.get(roots, phase, _MISSING)
+        if revs is _MISSING:
+            continue
+        if not isinstance(revs, set):
+            raise TypeError("roots must be a set of nodes")
+        checked = []
+        for rev in revs:
+            rev = operator.index(rev)
+            if not 0 <= rev < length:
+                raise ValueError("revlog index out of range: %d" % rev)
+            checked.append(rev)
+        by_phase[phase] = checked
+    return by_phase
+
+
+def graph_revs(revs, length: int) -> List[int]:
+    """Revisions for lazyancestors, descendants, isancestor and the bitmaps:
+    ints in [-1, length) (IndexError otherwise)."""
+    checked = []
+    for rev in revs:
+        rev = operator.index(rev)
+        if not -1 <= rev < length:
+            raise IndexError("revlog index out of range")
+        checked.append(rev)
+    return checked
+
+
+def snapshot_range(cache, start_rev, end_rev, length: int) -> Tuple[int, int]:
+    """findsnapshots' [start, end) of revisions, clamped to the index."""
+    if not isinstance(cache, dict):
+        raise TypeError("argument 1 must be dict, not %s" % type(cache).__name__)
+    return max(operator.index(start_rev), 0), min(operator.index(end_rev) + 1, length)
+
+
+def check_slice_revs(revs: List[int], length: int) -> None:
+    """slicechunktodensity's revisions lie in [-1, length) (IndexError)."""
+    for rev in revs:
+        if not -1 <= rev < length:
+            raise IndexError("index out of range: %d" % rev)

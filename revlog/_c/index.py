@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from revlog import constants as C
 from revlog import protocol, status
 from revlog._c._revlog_c import ffi, lib
+from revlog._c.dagops import GraphMethods
 
 _OK = lib.REVLOG_OK
 _NOT_FOUND = lib.REVLOG_REV_NOT_FOUND
@@ -78,8 +79,9 @@ def _raise(code: int, err) -> None:
     raise status.error_for(code)
 
 
-class Index:
-    """A revlog index: entries by revision, node lookups, delta chains."""
+class Index(GraphMethods):
+    """A revlog index: entries by revision, node lookups, delta chains, and
+    the revision graph (GraphMethods, revlog._c.dagops)."""
 
     def __init__(self, data, inline: bool, generaldelta: bool, delta_info: bool, fmt: int):
         self._buffer = ffi.from_buffer("uint8_t[]", data)
@@ -98,6 +100,8 @@ class Index:
         self._packed = ffi.new("uint8_t **")
         self._node = ffi.new("uint8_t[]", C.NODE_SIZE)
         self._span_room = 0
+        self._cells = None  # the graph calls' out-parameters, on first use
+        self._heads = None  # headrevs() as (filtered revs, heads)
         self._starts = self._lengths = ffi.NULL
         out = ffi.new("struct revlog_index **")
         code = lib.revlog_index_new(self._buffer, len(self._buffer), fmt, inline,
@@ -117,6 +121,12 @@ class Index:
         code = function(self._index, *args, self._err)
         if code != _OK:
             _raise(code, self._err)
+
+    def _error(self, code: int) -> Exception:
+        """The exception for a status a call returned (the lock held)."""
+        if code in status.INDEX_MESSAGES:
+            return status.index_error(code, self._err.rev, self._err.value)
+        return status.error_for(code)
 
     # ---- entries --------------------------------------------------------
 
@@ -169,6 +179,7 @@ class Index:
                 raise TypeError("13-tuple required") from None
             self._call(lib.revlog_index_append, self._entry)
             self._length += 1
+            self._heads = None
 
     def __delitem__(self, key) -> None:
         """`del index[rev:-1]`: strip rev and every later revision."""
@@ -177,12 +188,14 @@ class Index:
             if start is not None:
                 self._call(lib.revlog_index_truncate, start)
                 self._length = start
+                self._heads = None
                 self._direct_end = min(self._direct_end, start)
 
     def clearcaches(self) -> None:
-        """Drop the node lookup structures (rebuilt on next use)."""
+        """Drop the node lookup structures and the graph (rebuilt on next use)."""
         with self._lock:
             lib.revlog_index_clearcaches(self._index)
+            self._heads = None
 
     # ---- node lookups ---------------------------------------------------
 
