@@ -56,6 +56,7 @@ def _entry_struct() -> struct.Struct:
 
 _ENTRY = _entry_struct()
 _unpack_v1 = C.INDEX_ENTRY_V1.unpack_from
+_unpack_base = struct.Struct(">i").unpack_from
 _V1_TAIL = (0, 0, C.COMP_MODE_INLINE, C.COMP_MODE_INLINE, C.RANK_UNKNOWN)
 assert C.INDEX_ENTRY_V1.size == 1 << 6
 
@@ -260,6 +261,8 @@ class Index(GraphMethods):
         Revisions with an empty delta are skipped, as Mercurial does.
         """
         if stoprev is None and type(rev) is int and 0 <= rev < self._length:
+            if 0 < rev < self._direct_end and _unpack_base(self._data, (rev << 6) + 16)[0] == rev:
+                return [rev], False  # a full snapshot: its chain is itself
             stop = _NO_STOP
         else:
             protocol.check_deltachain(rev, stoprev, self._length)
