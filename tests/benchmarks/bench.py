@@ -16,12 +16,11 @@ the output says how each number was obtained.  An implementation that is
 missing is reported as unavailable with the reason: no number is invented.
 
 Operations live in a registry (OPERATIONS below): one Operation per
-operation, one function per implementation family.  To add one, e.g. a DAG
-walk:
+operation, one function per implementation family.  To add one, e.g.:
 
-    headrevs = operation("headrevs", "headrevs on a fresh index")
+    heads = operation("heads", "headrevs on a fresh index")
 
-    @headrevs.implementation(*ALL_IMPLS)
+    @heads.implementation(*ALL_IMPLS)
     def _(ctx, impl):
         parse = impl.parse_index2
         def setup():
@@ -29,6 +28,9 @@ walk:
         def run(index):
             return len(index.headrevs())
         return Timed(run, setup)
+
+The DAG operations (OP_GROUPS["dag"]) are real ones, Mercurial's columns
+running its revlog methods and their pure fallbacks.
 
 See tests/benchmarks/README.md for the command lines.
 """
@@ -223,12 +225,18 @@ def _size(n: int) -> str:
 class Timed:
     """What an implementation function returns: `run(state)` is timed;
     `setup()` (untimed, before each run) makes its state.  `run` returns a
-    small summary that must agree between implementations."""
+    small summary that must agree between implementations, or, with
+    `summarize`, a result that summarize(result) (untimed) turns into one.
+    `unchecked` (a reason) keeps the summary out of the cross-check: the
+    implementation answers another question by design."""
 
-    def __init__(self, run: Callable, setup: Optional[Callable] = None, how: str = "in-process"):
+    def __init__(self, run: Callable, setup: Optional[Callable] = None, how: str = "in-process",
+                 summarize: Optional[Callable] = None, unchecked: Optional[str] = None):
         self.run = run
         self.setup = setup
         self.how = how
+        self.summarize = summarize
+        self.unchecked = unchecked
 
 
 class Unavailable(Exception):
@@ -443,6 +451,459 @@ def _revisions_hg(ctx: Context, impl: Impl) -> Timed:
 
 
 # ---------------------------------------------------------------------------
+# DAG operations
+#
+# Every run starts from a fresh index (parsed in the untimed setup): the
+# graph is read inside the timing, and headrevs caches nothing across runs.
+# Ours call the index methods.  Mercurial's columns run what Mercurial runs
+# for the same question: its revlog methods (mercurial.revlog.revlog opened
+# on the file in the setup, as the `revisions` operation does) on its C index
+# (hg-c, in this process) or its pure index (hg-pure, in a subprocess with
+# HGMODULEPOLICY=py); where its index lacks a method, revlog falls back to
+# mercurial.ancestor / mercurial.dagop / mercurial.phases over
+# revlog.parentrevs, which is then what is timed.
+#
+# Answers are compared as summaries computed outside the timing: the length
+# and a SHA-1 of the revisions (in the order returned where every
+# implementation returns a list in the same order, sorted otherwise).
+
+def _digest(revs) -> list:
+    """[count, sha1 prefix] of a sequence of revisions, in the given order."""
+    revs = list(revs)
+    return [len(revs), hashlib.sha1(",".join(map(str, revs)).encode()).hexdigest()[:12]]
+
+
+def _sorted_digest(revs) -> list:
+    return _digest(sorted(revs))
+
+
+class DagInputs:
+    """The questions asked of a revlog of n revisions: fixed pseudo-random
+    choices (the same in every process, every interpreter)."""
+
+    def __init__(self, n: int):
+        rng = random.Random(20251121)
+        self.tip = tip = n - 1
+        # 2: a deterministic 10% of the revisions, anywhere (a filter as
+        # Mercurial's C index reads it: a filtered rev with an unfiltered
+        # child counts as unfiltered)
+        self.filtered = frozenset(rng.sample(range(n), n // 10))
+        # 2b: the top 10% of the revisions: closed under descendants, as
+        # repoview's filters are (every implementation agrees on those)
+        self.hidden = frozenset(range(n - n // 10, n))
+        # 4: two revisions far apart, and 50 revisions
+        self.gca_two = [tip, n // 3]
+        self.gca_fifty = sorted(rng.sample(range(n), 50))
+        # 5: three heads, 300 roots, minroot = the lowest root (as revset's
+        # `roots::heads` asks it)
+        self.rr_heads = [tip, (3 * n) // 4, (2 * n) // 3]
+        self.rr_roots = sorted(rng.sample(range(n // 4, n), 300))
+        self.rr_minroot = self.rr_roots[0]
+        # 6: Mercurial's phaseroots shape: {phase: set of root revs} for every
+        # phase (public's empty); 320 roots
+        self.phase_roots = {0: set(),
+                            1: set(rng.sample(range(n // 2, n), 200)),
+                            2: set(rng.sample(range((3 * n) // 4, n), 100)),
+                            32: set(rng.sample(range((9 * n) // 10, n), 20)),
+                            96: set()}
+        # 7: ancestors of three revisions, descendants of three others
+        self.bitmap_heads = [(3 * n) // 10, (6 * n) // 10, (9 * n) // 10]
+        self.bitmap_roots = [n // 5, n // 2, (4 * n) // 5]
+
+    def describe(self) -> str:
+        roots = ", ".join("%d: %d" % (p, len(r)) for p, r in sorted(self.phase_roots.items()))
+        return ("tip %d; 10%% filter: %d revs (seeded); hidden: revs >= %d; gca of %s and of 50 revs "
+                "(%d..%d); reachableroots2(%d, heads %s, %d roots, True); phase roots {%s}; "
+                "ancestors of %s, descendants of %s"
+                % (self.tip, len(self.filtered), min(self.hidden) if self.hidden else -1,
+                   self.gca_two, self.gca_fifty[0], self.gca_fifty[-1], self.rr_minroot,
+                   self.rr_heads, len(self.rr_roots), roots, self.bitmap_heads, self.bitmap_roots))
+
+
+def dag_inputs(ctx: Context) -> DagInputs:
+    if not hasattr(ctx, "_dag_inputs"):
+        ctx._dag_inputs = DagInputs(ctx.revs)
+    return ctx._dag_inputs
+
+
+def _ours_setup(ctx: Context, impl: Impl, *methods: str) -> Callable:
+    """setup() of ours: a fresh index.  Unavailable when the backend's index
+    lacks one of methods (the C DAG methods being written)."""
+    parse_index2, data, inline, gd = impl.parse_index2, ctx.index_data, ctx.inline, ctx.generaldelta
+    probe = parse_index2(data, inline, gd, False)[0]
+    missing = [m for m in methods if not callable(getattr(probe, m, None))]
+    if missing:
+        raise Unavailable("the %s backend's index (%s) has no %s yet"
+                          % (impl.backend_name, type(probe).__module__, ", ".join(missing)))
+
+    def setup():
+        return parse_index2(data, inline, gd, False)[0]
+
+    return setup
+
+
+class HgRevlog:
+    """Mercurial's revlog on the file under test, under this process's module
+    policy (checked to be the column's: C for hg-c, pure for hg-pure)."""
+
+    def __init__(self, ctx: Context, impl: Impl):
+        from mercurial import policy as hgpolicy, revlog as hgrevlog
+
+        wanted = "mercurial.cext." if impl.name == HG_C else "mercurial.pure."
+        if not hgrevlog.parsers.__name__.startswith(wanted):
+            raise Unavailable("Mercurial's revlog uses %s here (module policy %s), not %s*"
+                              % (hgrevlog.parsers.__name__, hgpolicy.policy.decode(), wanted))
+        if hgrevlog.rustancestor is not None:
+            raise Unavailable("Mercurial has its Rust ancestor module here: the benchmark "
+                              "compares with its C and pure code")
+        self.module = hgrevlog
+        self.opener, self.radix, self.options = _hg_opener(ctx)
+        self.kind = _hg_kind(self.radix)
+        self.index_module = hgrevlog.parsers.__name__
+
+    def open(self):
+        # the index read into bytes (no mmap), as ours are given: a fresh
+        # mapping would add its page faults to the first walk's time
+        return self.module.revlog(self.opener, target=(self.kind, b"bench"), radix=self.radix,
+                                  mmaplargeindex=False, writable=False)
+
+    def how(self, what: str) -> str:
+        return "mercurial.revlog.revlog (%s, index %s read into bytes) opened in the setup; timed: %s" % (
+            self.options, self.index_module, what)
+
+
+def _hg_has(rl, method: str) -> bool:
+    return callable(getattr(rl.index, method, None))
+
+
+HG_ISOLATED = {"HGMODULEPOLICY": "py"}
+
+
+# headrevs ------------------------------------------------------------------
+
+headrevs_op = operation("headrevs", "headrevs (fresh index)",
+                            "index.headrevs() on a fresh index (parsed outside the timing)")
+
+
+@headrevs_op.implementation(OURS_C, OURS_PURE)
+def _headrevs_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "headrevs")
+    return Timed(lambda index: index.headrevs(), setup, how="in-process, index.headrevs()",
+                 summarize=_digest)
+
+
+@headrevs_op.implementation(HG_C)
+@headrevs_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _headrevs_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    return Timed(lambda rl: rl.headrevs(), hg.open, summarize=_digest,
+                 how=hg.how("revlog.headrevs() = index.headrevs(None, None)"))
+
+
+headrevs_filtered = operation(
+    "headrevs-filtered", "headrevs, 10% filtered",
+    "index.headrevs(filtered) on a fresh index, filtered a seeded frozenset of 10% of the revs "
+    "anywhere (hg: what repoview's filteredchangelog.headrevs calls)")
+
+
+@headrevs_filtered.implementation(OURS_C, OURS_PURE)
+def _headrevs_filtered_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "headrevs")
+    filtered = dag_inputs(ctx).filtered
+    return Timed(lambda index: index.headrevs(filtered), setup, summarize=_digest,
+                 how="in-process, index.headrevs(filtered)")
+
+
+@headrevs_filtered.implementation(HG_C)
+@headrevs_filtered.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _headrevs_filtered_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    filtered = dag_inputs(ctx).filtered
+    unchecked = None
+    if impl.name == HG_PURE:
+        unchecked = ("Mercurial's pure index skips the filtered revisions, so the parents of a "
+                     "filtered revision become heads; its C index (and ours) count a filtered "
+                     "revision with an unfiltered child as unfiltered.  They agree only on filters "
+                     "closed under descendants: see headrevs-hidden")
+    return Timed(lambda rl: rl.index.headrevs(filtered, None), hg.open, summarize=_digest,
+                 unchecked=unchecked,
+                 how=hg.how("rl.index.headrevs(filtered, None), as repoview's "
+                            "filteredchangelog.headrevs()"))
+
+
+headrevs_hidden = operation(
+    "headrevs-hidden", "headrevs, top 10% hidden",
+    "index.headrevs(hidden) on a fresh index, hidden the frozenset of the top 10% of the revs "
+    "(closed under descendants, like repoview's filters)")
+
+
+@headrevs_hidden.implementation(OURS_C, OURS_PURE)
+def _headrevs_hidden_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "headrevs")
+    hidden = dag_inputs(ctx).hidden
+    return Timed(lambda index: index.headrevs(hidden), setup, summarize=_digest,
+                 how="in-process, index.headrevs(hidden)")
+
+
+@headrevs_hidden.implementation(HG_C)
+@headrevs_hidden.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _headrevs_hidden_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    hidden = dag_inputs(ctx).hidden
+    return Timed(lambda rl: rl.index.headrevs(hidden, None), hg.open, summarize=_digest,
+                 how=hg.how("rl.index.headrevs(hidden, None), as repoview's "
+                            "filteredchangelog.headrevs()"))
+
+
+# ancestors of tip ------------------------------------------------------------
+
+ancestors_op = operation(
+    "ancestors", "ancestors of tip, iterated",
+    "every ancestor of tip (tip excluded, stoprev 0), newest first, into a list")
+
+
+@ancestors_op.implementation(OURS_C, OURS_PURE)
+def _ancestors_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "lazyancestors")
+    tip = dag_inputs(ctx).tip
+    return Timed(lambda index: list(index.lazyancestors([tip], 0, False)), setup, summarize=_digest,
+                 how="in-process, list(index.lazyancestors([tip], 0, False))")
+
+
+@ancestors_op.implementation(HG_C)
+@ancestors_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _ancestors_hg(ctx: Context, impl: Impl) -> Timed:
+    # Mercurial's C index has no lazy ancestors: without its Rust modules,
+    # revlog.ancestors is mercurial.ancestor.lazyancestors over
+    # revlog.parentrevs (index[rev][5:7] per call)
+    hg = HgRevlog(ctx, impl)
+    tip = dag_inputs(ctx).tip
+    return Timed(lambda rl: list(rl.ancestors([tip], stoprev=0, inclusive=False)), hg.open,
+                 summarize=_digest,
+                 how=hg.how("list(rl.ancestors([tip])) = mercurial.ancestor.lazyancestors("
+                            "rl._uncheckedparentrevs, [tip], 0, False)"))
+
+
+# common ancestors heads ------------------------------------------------------
+
+def _gca_operation(name: str, title: str, which: str) -> Operation:
+    op = operation(name, title, "index.commonancestorsheads(*revs), revs: DagInputs.%s" % which)
+
+    @op.implementation(OURS_C, OURS_PURE)
+    def _ours(ctx: Context, impl: Impl) -> Timed:
+        setup = _ours_setup(ctx, impl, "commonancestorsheads")
+        revs = getattr(dag_inputs(ctx), which)
+        return Timed(lambda index: index.commonancestorsheads(*revs), setup, summarize=_sorted_digest,
+                     how="in-process, index.commonancestorsheads(*%d revs)" % len(revs))
+
+    @op.implementation(HG_C)
+    @op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+    def _hg(ctx: Context, impl: Impl) -> Timed:
+        # revlog._commonancestorsheads: the index's, else (no method, or
+        # OverflowError past 24 revs in the C index) mercurial.ancestor's
+        hg = HgRevlog(ctx, impl)
+        revs = getattr(dag_inputs(ctx), which)
+        rl = hg.open()
+        if not _hg_has(rl, "commonancestorsheads"):
+            what = ("the pure index has no commonancestorsheads (AttributeError), so "
+                    "mercurial.ancestor.commonancestorsheads(rl.parentrevs, *revs)")
+        else:
+            try:
+                rl.index.commonancestorsheads(*revs)
+            except OverflowError as exc:
+                what = ("the C index raises OverflowError (%s) for %d revs, so revlog falls back to "
+                        "mercurial.ancestor.commonancestorsheads(rl.parentrevs, *revs); the timing "
+                        "includes the failed C call" % (exc, len(revs)))
+            else:
+                what = "index.commonancestorsheads(*revs)"
+        return Timed(lambda rl: rl._commonancestorsheads(*revs), hg.open, summarize=_sorted_digest,
+                     how=hg.how("rl._commonancestorsheads(*%d revs): %s" % (len(revs), what)))
+
+    return op
+
+
+gca_two = _gca_operation("gca-2", "commonancestorsheads, 2 revs", "gca_two")
+gca_fifty = _gca_operation("gca-50", "commonancestorsheads, 50 revs", "gca_fifty")
+
+
+# reachableroots2 -------------------------------------------------------------
+
+reachable_op = operation(
+    "reachableroots", "reachableroots2, 300 roots",
+    "index.reachableroots2(minroot, 3 heads, 300 roots, True) on a fresh index")
+
+
+@reachable_op.implementation(OURS_C, OURS_PURE)
+def _reachable_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "reachableroots2")
+    inputs = dag_inputs(ctx)
+    minroot, heads, roots = inputs.rr_minroot, inputs.rr_heads, inputs.rr_roots
+    return Timed(lambda index: index.reachableroots2(minroot, list(heads), list(roots), True), setup,
+                 summarize=_sorted_digest,
+                 how="in-process, index.reachableroots2(minroot, heads, roots, True)")
+
+
+@reachable_op.implementation(HG_C)
+@reachable_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _reachable_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    inputs = dag_inputs(ctx)
+    minroot, heads, roots = inputs.rr_minroot, inputs.rr_heads, inputs.rr_roots
+    if _hg_has(hg.open(), "reachableroots2"):
+        what = "index.reachableroots2(minroot, heads, roots, True)"
+    else:
+        what = ("the pure index has no reachableroots2, so "
+                "mercurial.dagop._reachablerootspure(rl.parentrevs, minroot, roots, heads, True)")
+    return Timed(lambda rl: rl.reachableroots(minroot, list(heads), list(roots), includepath=True),
+                 hg.open, summarize=_sorted_digest,
+                 how=hg.how("rl.reachableroots(minroot, heads, roots, includepath=True): " + what))
+
+
+# phases ------------------------------------------------------------------------
+
+phases_op = operation(
+    "phases", "computephasesmapsets, 320 roots",
+    "index.computephasesmapsets({phase: set of root revs}) on a fresh index (hg: phasecache's "
+    "_ensure_phase_sets from scratch)")
+
+
+def _phases_summary(result) -> list:
+    length, sets = result
+    return [length] + [[phase] + _sorted_digest(sets.get(phase, ())) for phase in (1, 2, 32, 96)]
+
+
+@phases_op.implementation(OURS_C, OURS_PURE)
+def _phases_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "computephasesmapsets")
+    roots = dag_inputs(ctx).phase_roots
+    return Timed(lambda index: index.computephasesmapsets(roots), setup, summarize=_phases_summary,
+                 how="in-process, index.computephasesmapsets(roots)")
+
+
+@phases_op.implementation(HG_C)
+@phases_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _phases_hg(ctx: Context, impl: Impl) -> Timed:
+    # phasecache._ensure_phase_sets, loading from scratch: the native
+    # changelog.computephases (index.computephasesmapsets), and on
+    # AttributeError phasecache._computephaserevspure (rl.descendants of each
+    # phase's roots, i.e. mercurial.dagop.descendantrevs over rl.parentrevs)
+    from mercurial import phases as hgphases
+
+    hg = HgRevlog(ctx, impl)
+    roots = dag_inputs(ctx).phase_roots
+    cache_class = hgphases.phasecache
+
+    def run(rl):
+        repo = types.SimpleNamespace(changelog=rl)
+        repo.unfiltered = lambda: repo
+        cache = types.SimpleNamespace(_phaseroots=roots)
+        try:
+            return cache_class._getphaserevsnative(cache, repo)
+        except AttributeError:
+            cache_class._computephaserevspure(cache, repo)
+            return cache._loadedrevslen, cache._phasesets
+
+    if _hg_has(hg.open(), "computephasesmapsets"):
+        what = "phasecache._getphaserevsnative = rl.computephases(roots) = index.computephasesmapsets(roots)"
+    else:
+        what = ("the pure index has no computephasesmapsets (AttributeError), so "
+                "phasecache._computephaserevspure: set(rl.descendants(roots)) per phase, "
+                "i.e. mercurial.dagop.descendantrevs over rl.parentrevs")
+    return Timed(run, hg.open, summarize=_phases_summary, how=hg.how(what))
+
+
+# bitmaps / sets ----------------------------------------------------------------
+
+def _setops_summary(result) -> list:
+    ancestors, descendants, both, either, only, lengths = result
+    listed = [sorted(x) if isinstance(x, (set, frozenset)) else x.tolist()
+              for x in (ancestors, descendants, both, either, only)]
+    return [list(lengths)] + [_digest(revs) for revs in listed]
+
+
+def _bitmap_setops(a, d):
+    both, either, only = a & d, a | d, a - d
+    return a, d, both, either, only, (len(a), len(d), len(both), len(either), len(only))
+
+
+def _ours_bitmaps(index, heads, roots):
+    return index.ancestors_bitmap(heads), index.descendants_bitmap(roots)
+
+
+def _hg_sets(rl, heads, roots):
+    """The ancestors of heads and descendants of roots (both inclusive) as
+    Python sets, as Mercurial computes them: revlog.ancestors (lazyancestors
+    over revlog.parentrevs) and revlog.descendants (dagop.descendantrevs)."""
+    ancestors = set(rl.ancestors(heads, inclusive=True))
+    descendants = set(rl.descendants(roots))
+    descendants.update(roots)
+    return ancestors, descendants
+
+
+HG_SETS_HOW = ("A = set(rl.ancestors(heads, inclusive=True)) (mercurial.ancestor.lazyancestors over "
+               "rl.parentrevs); D = set(rl.descendants(roots)) | set(roots) "
+               "(mercurial.dagop.descendantrevs)")
+
+bitmaps_op = operation(
+    "bitmaps", "ancestors & descendants, set ops",
+    "A = ancestors of 3 revs, D = descendants of 3 revs (both inclusive), then A & D, A | D, "
+    "A - D and the length of each (ours: Bitmaps; hg: Python sets)")
+
+
+@bitmaps_op.implementation(OURS_C, OURS_PURE)
+def _bitmaps_ours(ctx: Context, impl: Impl) -> Timed:
+    setup = _ours_setup(ctx, impl, "ancestors_bitmap", "descendants_bitmap")
+    inputs = dag_inputs(ctx)
+    heads, roots = inputs.bitmap_heads, inputs.bitmap_roots
+    return Timed(lambda index: _bitmap_setops(*_ours_bitmaps(index, heads, roots)), setup,
+                 summarize=_setops_summary,
+                 how="in-process, A = index.ancestors_bitmap(heads), D = index.descendants_bitmap(roots); "
+                     "A & D, A | D, A - D, len of each")
+
+
+@bitmaps_op.implementation(HG_C)
+@bitmaps_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _bitmaps_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    inputs = dag_inputs(ctx)
+    heads, roots = inputs.bitmap_heads, inputs.bitmap_roots
+    return Timed(lambda rl: _bitmap_setops(*_hg_sets(rl, heads, roots)), hg.open,
+                 summarize=_setops_summary, how=hg.how(HG_SETS_HOW + "; A & D, A | D, A - D, len of each"))
+
+
+setops_op = operation(
+    "setops", "set ops only (&, |, -, len)",
+    "A & D, A | D, A - D and their lengths, A and D of `bitmaps` made in the setup")
+
+
+@setops_op.implementation(OURS_C, OURS_PURE)
+def _setops_ours(ctx: Context, impl: Impl) -> Timed:
+    fresh = _ours_setup(ctx, impl, "ancestors_bitmap", "descendants_bitmap")
+    inputs = dag_inputs(ctx)
+    heads, roots = inputs.bitmap_heads, inputs.bitmap_roots
+    return Timed(lambda ad: _bitmap_setops(*ad), lambda: _ours_bitmaps(fresh(), heads, roots),
+                 summarize=_setops_summary, how="in-process, Bitmap &, |, -, len")
+
+
+@setops_op.implementation(HG_C)
+@setops_op.implementation(HG_PURE, subprocess_env=HG_ISOLATED)
+def _setops_hg(ctx: Context, impl: Impl) -> Timed:
+    hg = HgRevlog(ctx, impl)
+    inputs = dag_inputs(ctx)
+    heads, roots = inputs.bitmap_heads, inputs.bitmap_roots
+    return Timed(lambda ad: _bitmap_setops(*ad), lambda: _hg_sets(hg.open(), heads, roots),
+                 summarize=_setops_summary,
+                 how="set &, |, -, len on Python sets made in the setup: " + HG_SETS_HOW)
+
+
+OP_GROUPS = {
+    "read": ["parse", "lookup", "deltachain", "revisions"],
+    "dag": ["headrevs", "headrevs-filtered", "headrevs-hidden", "ancestors", "gca-2", "gca-50",
+            "reachableroots", "phases", "bitmaps", "setops"],
+}
+
+
+# ---------------------------------------------------------------------------
 # running
 
 def time_one(op: Operation, impl: Impl, ctx: Context, repeat: int, max_time: float) -> dict:
@@ -475,12 +936,17 @@ def time_one(op: Operation, impl: Impl, ctx: Context, repeat: int, max_time: flo
         except Exception as exc:
             return {"unavailable": "failed: %s: %s" % (type(exc).__name__, exc)}
         elapsed = time.perf_counter() - start
+        if timed.summarize is not None:
+            summary = timed.summarize(summary)
         del state
         times.append(elapsed)
         spent += elapsed
         if spent >= max_time:
             break
-    return {"best": min(times), "times": times, "how": timed.how, "summary": summary}
+    result = {"best": min(times), "times": times, "how": timed.how, "summary": summary}
+    if timed.unchecked:
+        result["unchecked"] = timed.unchecked
+    return result
 
 
 def run_isolated(op: Operation, impl_name: str, ctx: Context, args) -> dict:
@@ -527,16 +993,18 @@ def measure(ctx: Context, ops: List[str], impls: List[str], args) -> dict:
 
 
 def _check_summaries(op_name: str, results: Dict[str, dict]) -> None:
-    seen = {name: json.dumps(r["summary"]) for name, r in results.items() if "best" in r}
+    seen = {name: json.dumps(r["summary"]) for name, r in results.items()
+            if "best" in r and not r.get("unchecked")}
     if len(set(seen.values())) > 1:
         for name, r in results.items():
-            if "best" in r:
+            if name in seen:
                 r["mismatch"] = True
         log("bench: WARNING: %s: implementations disagree on the result: %s" % (op_name, seen))
 
 
 def profile(ctx: Context, ops: List[str], impls: List[str], top: int) -> None:
-    """One run of each operation per implementation under cProfile (in-process only)."""
+    """One run of each operation per implementation under cProfile (in-process
+    only), after one unprofiled run."""
     for op_name in ops:
         op = OPERATIONS[op_name]
         for name in impls:
@@ -551,18 +1019,47 @@ def profile(ctx: Context, ops: List[str], impls: List[str], top: int) -> None:
                 continue
             try:
                 timed = op.functions[name](ctx, impl)
+                # one unprofiled run first (imports, first-use allocations)
+                timed.run(timed.setup() if timed.setup else None)
                 state = timed.setup() if timed.setup else None
             except Unavailable as exc:
                 print("== %s / %s: unavailable: %s" % (op_name, name, exc))
                 continue
+            gc.collect()
             profiler = cProfile.Profile()
             profiler.enable()
             timed.run(state)
             profiler.disable()
             print("== %s / %s: top %d by internal time" % (op_name, name, top))
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-            print(out.getvalue())
+            print(_profile_table(pstats.Stats(profiler), top))
+            print()
+
+
+def _profile_table(stats: "pstats.Stats", top: int) -> str:
+    """The top entries by internal time, times as _fmt prints them (pstats
+    rounds to milliseconds: too coarse for the sub-millisecond DAG calls).
+    Time inside a C function (a cffi `lib.*` call, a Mercurial C method) is
+    the internal time of its built-in entry; for where it goes inside, use
+    perf (tests/benchmarks/README.md)."""
+    rows = []
+    total = 0.0
+    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():
+        total += tottime
+        where = function if filename == "~" else "%s:%d(%s)" % (_short_path(filename), line, function)
+        rows.append((tottime, calls, cumtime, where))
+    rows.sort(key=lambda row: -row[0])
+    table = [[where, str(calls), _fmt(tottime), _fmt(cumtime)] for tottime, calls, cumtime, where in rows[:top]]
+    return "total %s\n%s" % (_fmt(total), _table(["function", "calls", "internal", "cumulative"], table))
+
+
+def _short_path(filename: str) -> str:
+    for prefix in (ROOT + os.sep, os.path.dirname(os.path.dirname(os.__file__)) + os.sep):
+        if filename.startswith(prefix):
+            return filename[len(prefix):]
+    marker = os.sep + "site-packages" + os.sep
+    if marker in filename:
+        return filename.split(marker, 1)[1]
+    return filename
 
 
 # ---------------------------------------------------------------------------
@@ -604,6 +1101,8 @@ def report(record: dict) -> str:
     out.append("revlog: %s" % record["revlog"]["description"])
     out.append("python: %s; mercurial: %s; runs: best of %d (fewer once one took --max-time %gs)"
                % (record["python"], record["mercurial"], record["repeat"], record["max_time"]))
+    if record.get("dag_inputs"):
+        out.append("DAG questions: %s" % record["dag_inputs"])
     rows = []
     for op in results:
         row = [OPERATIONS[op].title if op in OPERATIONS else op]
@@ -612,10 +1111,13 @@ def report(record: dict) -> str:
             cell = _fmt(r.get("best")) if "best" in r else "n/a"
             if r.get("mismatch"):
                 cell += "!"
+            if r.get("unchecked"):
+                cell += "*"
             row.append(cell)
         rows.append(row)
     out.append("")
-    out.append("absolute times (best run; n/a = unavailable, ! = result differs between implementations)")
+    out.append("absolute times (best run; n/a = unavailable, ! = result differs between implementations,"
+               " * = not cross-checked, see below)")
     out.append(_table(["operation"] + impls, rows))
     measured = _measured(record, impls)
     pairs = [(a, b) for a, b in RATIOS if a in measured and b in measured]
@@ -634,8 +1136,25 @@ def report(record: dict) -> str:
             if "best" in r:
                 runs = ", ".join(_fmt(t) for t in r["times"])
                 out.append("  %s / %s: %s; runs: %s" % (op, impl, r["how"], runs))
+                if r.get("unchecked"):
+                    out.append("    * not cross-checked: %s; its answer: %s"
+                               % (r["unchecked"], json.dumps(r["summary"])))
             else:
                 out.append("  %s / %s: unavailable: %s" % (op, impl, r.get("unavailable")))
+    out.append("")
+    out.append("cross-check (the summaries the implementations answered):")
+    for op in results:
+        answers = collections.OrderedDict()
+        for impl in impls:
+            r = results[op].get(impl, {})
+            if "best" in r and not r.get("unchecked"):
+                answers.setdefault(json.dumps(r["summary"]), []).append(impl)
+        if not answers:
+            out.append("  %s: nothing to compare" % op)
+        for summary, names in answers.items():
+            verdict = "agree" if len(answers) == 1 else "DISAGREE"
+            out.append("  %s: %s %s: %s" % (op, ", ".join(names), verdict if len(names) > 1 or len(answers) > 1
+                                             else "(alone)", summary))
     return "\n".join(out)
 
 
@@ -653,6 +1172,8 @@ def report_compare(here: dict, there: dict) -> str:
     if here["revlog"]["sha1"] != there["revlog"]["sha1"]:
         out.append("WARNING: the other run measured a different revlog (%s, index sha1 %s)"
                    % (there["revlog"]["path"], there["revlog"]["sha1"][:12]))
+    if here.get("dag_inputs") and there.get("dag_inputs") and here["dag_inputs"] != there["dag_inputs"]:
+        out.append("WARNING: the other run asked other DAG questions: %s" % there["dag_inputs"])
     mine = _measured(here, [OURS_C, OURS_PURE]) or _measured(here, here["impls"])
     theirs = _measured(there, [HG_C, HG_PURE]) or _measured(there, there["impls"])
     ops = [op for op in here["results"] if op in there["results"]]
@@ -666,6 +1187,18 @@ def report_compare(here: dict, there: dict) -> str:
     rows = [[title(op)] + [_ratio(_best(here["results"], op, a), _best(there["results"], op, b))
                            for a in mine for b in theirs] for op in ops]
     out.append(_table(header, rows))
+    # the answers of both runs, cross-checked too
+    differ = []
+    for op in ops:
+        answers = {json.dumps(r["summary"]) for run in (here, there) for r in run["results"][op].values()
+                   if "best" in r and not r.get("unchecked")}
+        if len(answers) > 1:
+            differ.append(op)
+    out.append("")
+    if differ:
+        out.append("WARNING: the two runs' answers differ on: %s" % ", ".join(differ))
+    else:
+        out.append("answers: the same in both runs, for every operation")
     return "\n".join(out)
 
 
@@ -770,13 +1303,21 @@ def build_inputs(directory: str, args) -> List[str]:
 # ---------------------------------------------------------------------------
 # main
 
-def _choices(value: Optional[str], allowed, what: str) -> List[str]:
+def _choices(value: Optional[str], allowed, what: str, groups=None) -> List[str]:
     if not value:
         return list(allowed)
-    chosen = [v.strip() for v in value.split(",") if v.strip()]
-    for v in chosen:
-        if v not in allowed:
-            raise SystemExit("bench: unknown %s %r; choose from %s" % (what, v, ", ".join(allowed)))
+    groups = groups or {}
+    chosen: List[str] = []
+    for v in (v.strip() for v in value.split(",")):
+        if not v:
+            continue
+        names = groups.get(v, [v])
+        for name in names:
+            if name not in allowed:
+                raise SystemExit("bench: unknown %s %r; choose from %s" % (
+                    what, name, ", ".join(list(groups) + list(allowed))))
+            if name not in chosen:
+                chosen.append(name)
     return chosen
 
 
@@ -793,7 +1334,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; the best counts")
     parser.add_argument("--max-time", type=float, default=30.0, metavar="SECONDS",
                         help="stop repeating a measurement once its runs took this long (default 30)")
-    parser.add_argument("--ops", help="comma-separated operations: %s" % ", ".join(OPERATIONS))
+    parser.add_argument("--ops", help="comma-separated operations: %s; or the groups %s"
+                        % (", ".join(OPERATIONS), ", ".join("%s (%s)" % (g, ",".join(names))
+                                                             for g, names in OP_GROUPS.items())))
     parser.add_argument("--impl", help="comma-separated implementations: %s" % ", ".join(ALL_IMPLS))
     parser.add_argument("--json", metavar="OUT", help="save the results as JSON")
     parser.add_argument("--compare", metavar="FILE.json",
@@ -805,7 +1348,7 @@ def main(argv=None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    ops = _choices(args.ops, OPERATIONS, "operation")
+    ops = _choices(args.ops, OPERATIONS, "operation", OP_GROUPS)
     impls = _choices(args.impl, ALL_IMPLS, "implementation")
     paths = list(args.revlog)
     if args.build:
@@ -849,6 +1392,8 @@ def main(argv=None) -> int:
             "impls": impls,
             "results": results,
         }
+        if any(op in OP_GROUPS["dag"] for op in ops):
+            record["dag_inputs"] = dag_inputs(ctx).describe()
         records.append(record)
         print(report(record))
         if compare is not None:
