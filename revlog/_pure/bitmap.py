@@ -7,6 +7,8 @@ ascending iteration, `rev in bitmap`, `tolist()`, `==` and `bool`.
 """
 from typing import Iterable, Iterator, List, Optional
 
+_HAS_BIT_COUNT = hasattr(int, "bit_count")
+
 # 0 -> b"0", 1 -> b"1": turns one byte per revision into a binary numeral
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
@@ -74,7 +76,9 @@ class Bitmap:
         return bool(self._bits)
 
     def __len__(self) -> int:
-        return len(self._revs())
+        bits = self._bits
+        # int.bit_count() is Python 3.10+; bin() counts in C too
+        return bits.bit_count() if _HAS_BIT_COUNT else bin(bits).count("1")
 
     def __contains__(self, rev) -> bool:
         if not isinstance(rev, int) or rev < 0:
