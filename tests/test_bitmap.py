@@ -156,3 +156,17 @@ def test_pure_bitmap_edges():
     assert Bitmap.from_revs(big).tolist() == big and len(Bitmap.from_revs(big)) == 2
     assert "2 revisions" in repr(Bitmap.from_revs(big))
     assert repr(Bitmap.from_revs(range(20))).endswith(", ...]>")
+
+
+@pytest.mark.parametrize("revs,error,message", [
+    ([1 << 31], IndexError, "revlog index out of range"),
+    ([1 << 40], IndexError, "revlog index out of range"),  # no 1 TiB allocation
+    ([3.0], TypeError, "an integer is required"),
+    ([-1], ValueError, "a bitmap holds revisions >= 0"),
+])
+def test_from_revs_rejects_what_no_index_holds(backends, revs, error, message):
+    for be in backends:
+        index, _ = be.parse_index2(b"", False, False)
+        kind = type(index.ancestors_bitmap([]))
+        with pytest.raises(error, match=message):
+            kind.from_revs(revs)

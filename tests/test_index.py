@@ -593,3 +593,17 @@ TestIndexMachinePure = PureIndexMachine.TestCase
 for _case in (TestIndexMachineC, TestIndexMachinePure):
     _case.settings = settings(_case.settings, max_examples=100, stateful_step_count=30, deadline=None)
 del _case
+
+
+def test_slicing_with_the_null_revision_anywhere(backends):
+    """-1 is an empty chunk at byte 0 wherever it stands in revs."""
+    rows = b"".join(struct.pack(">Qiiiiii20s12x", (i * 10) << 16, 10, 10, i, i, i - 1, -1, bytes([i + 1]) * 20)
+                    for i in range(3))
+    outcomes = []
+    for be in backends:
+        index, _ = be.parse_index2(rows, False, True)
+        assert index.slicechunktodensity([-1, 0, 2], 0.9, 0) == [[-1, 0], [2]]
+        with pytest.raises(errors.CorruptedIndex, match="inconsistent offsets: revision -1 starts before byte 10"):
+            index.slicechunktodensity([1, -1], 0.9, 0)
+        outcomes.append(index.slicechunktodensity([0, 1, 2], 0.5, 0))
+    assert outcomes[0] == outcomes[1]

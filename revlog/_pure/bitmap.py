@@ -5,9 +5,12 @@ C backend's Bitmap wraps a C word array and behaves the same way: both
 support `&`, `|` and `-` with a bitmap of their own backend, `len`,
 ascending iteration, `rev in bitmap`, `tolist()`, `==` and `bool`.
 """
+import operator
 from typing import Iterable, Iterator, List, Optional
 
 _HAS_BIT_COUNT = hasattr(int, "bit_count")
+# the highest revision an index can hold (REVLOG_MAX_REVS - 1 in csrc/revlog.h)
+MAX_REV = 0x7FFFFFFD
 
 # 0 -> b"0", 1 -> b"1": turns one byte per revision into a binary numeral
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")
@@ -28,11 +31,16 @@ class Bitmap:
     @classmethod
     def from_revs(cls, revs: Iterable[int]) -> "Bitmap":
         """The bitmap of revs (each >= 0)."""
-        revs = list(revs)
+        try:
+            revs = [operator.index(rev) for rev in revs]
+        except TypeError:
+            raise TypeError("an integer is required") from None
         if not revs:
             return cls(0)
         if min(revs) < 0:
             raise ValueError("a bitmap holds revisions >= 0")
+        if max(revs) > MAX_REV:  # as the C bitmap: no revlog has such a revision
+            raise IndexError("revlog index out of range")
         marks = bytearray(max(revs) + 1)
         for rev in revs:
             marks[rev] = 1

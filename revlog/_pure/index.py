@@ -428,10 +428,11 @@ class Index:
     def _spans_for_slicing(self, revs: List[int]) -> Tuple[List[int], List[int]]:
         """Chunk starts and lengths as slicing sees them (null rev: empty at 0)."""
         real = [rev for rev in revs if rev >= 0]
-        starts, lengths = self.chunk_spans(real)
-        if len(real) != len(revs):
-            starts.insert(0, 0)
-            lengths.insert(0, 0)
+        if len(real) == len(revs):
+            return self.chunk_spans(real)
+        spans = dict(zip(real, zip(*self.chunk_spans(real)))) if real else {}
+        starts = [spans[rev][0] if rev >= 0 else 0 for rev in revs]
+        lengths = [spans[rev][1] if rev >= 0 else 0 for rev in revs]
         return starts, lengths
 
     def issnapshot(self, rev: int) -> bool:
