@@ -13,12 +13,13 @@
 int revlog_bitmap_new(int64_t nbits, struct revlog_bitmap **out)
 {
 	struct revlog_bitmap *bitmap;
-	int64_t nwords = WORDS_FOR(nbits);
+	int64_t nwords;
 
 	*out = NULL;
 	if (nbits < 0 || nbits > (int64_t)REVLOG_MAX_REVS + 1) {
 		return REVLOG_ERR_RANGE;
 	}
+	nwords = WORDS_FOR(nbits);
 	/* at most 2**25 words: no overflow, even with a 32-bit size_t */
 	bitmap = calloc(1, sizeof(*bitmap) + (size_t)nwords * sizeof(uint64_t));
 	if (!bitmap) {
