@@ -29,9 +29,7 @@
 #define GCA_BITS 63
 
 struct dag_state {
-	int32_t *parents; /* p1 and p2 of revision r at 2r and 2r + 1 */
-	int64_t count;    /* revisions read and checked */
-	int64_t capacity; /* revisions `parents` has room for */
+	int64_t checked; /* the parents of revisions [0, checked) are valid */
 	/* working memory; the zeroed ones are zero between calls */
 	uint8_t *flags;  /* zeroed, a byte per revision + 1 (null first) */
 	uint64_t *masks; /* zeroed, a word per revision */
@@ -41,9 +39,22 @@ struct dag_state {
 	int64_t flags_room, masks_room, marks_room, queue_room, out_room;
 };
 
-/* ---- the parents array ------------------------------------------------ */
+/* ---- parents ------------------------------------------------------------ */
 
-static uint32_t be32(const uint8_t *p)
+/*
+ * Where the walks read the parents of a revision: in its entry, found as
+ * index_entry_at finds it (copied here so that the loops keep it in
+ * registers).  p2 follows p1 in every format.
+ */
+struct graph {
+	const uint8_t *data;
+	const size_t *offsets; /* inline data: where each entry starts */
+	const uint8_t *added;
+	int64_t ondisk;
+	size_t size, at; /* entry size, position of p1 in an entry */
+};
+
+static inline uint32_t be32(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
 	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
@@ -54,10 +65,35 @@ static int32_t as_int32(uint32_t u)
 	return u <= 0x7fffffffu ? (int32_t)u : -(int32_t)(~u) - 1;
 }
 
+/* p1 and p2 of 0 <= rev < length, as stored. */
+static inline const uint8_t *parents_at(const struct graph *g, int64_t rev)
+{
+	if (rev >= g->ondisk) {
+		return g->added + (size_t)(rev - g->ondisk) * g->size + g->at;
+	}
+	if (g->offsets) {
+		return g->data + g->offsets[rev] + g->at;
+	}
+	return g->data + (size_t)rev * g->size + g->at;
+}
+
+/* A checked parent (in [-1, rev): -1 wraps to 0 and back). */
+static inline int32_t parent(const uint8_t *parents, int which)
+{
+	return (int32_t)(be32(parents + 4 * which) + 1u) - 1;
+}
+
+/* Whether a stored parent of rev lies outside [-1, rev): with -1 wrapped
+   to 0, one comparison. */
+static inline int bad_parent(uint32_t stored, int64_t rev)
+{
+	return stored + 1u > (uint32_t)rev;
+}
+
 void dag_truncating(struct revlog_index *index, int64_t start)
 {
-	if (index->dag && index->dag->count > start) {
-		index->dag->count = start;
+	if (index->dag && index->dag->checked > start) {
+		index->dag->checked = start;
 	}
 }
 
@@ -66,7 +102,6 @@ void dag_free(struct revlog_index *index)
 	struct dag_state *dag = index->dag;
 
 	if (dag) {
-		free(dag->parents);
 		free(dag->flags);
 		free(dag->masks);
 		free(dag->marks);
@@ -77,55 +112,76 @@ void dag_free(struct revlog_index *index)
 	}
 }
 
-/* Read and check the parents of revisions [dag->count, length). */
-static int read_parents(struct revlog_index *index, struct dag_state *dag,
-                        int64_t length, struct revlog_error_info *err)
+/* Report the parent of rev that lies outside [-1, rev) (p1 first). */
+static int parent_error(struct dag_state *dag, int64_t rev, uint32_t p1,
+                        uint32_t p2, struct revlog_error_info *err)
 {
-	const struct entry_layout *layout = index->layout;
-	size_t at1 = layout->p1, at2 = layout->p2;
-	int32_t *ps = dag->parents;
-	int64_t rev = dag->count;
+	dag->checked = rev;
+	err->rev = rev;
+	err->value = as_int32(bad_parent(p1, rev) ? p1 : p2);
+	return REVLOG_ERR_INDEX_BAD_PARENT;
+}
 
-	while (rev < length) {
-		/* entries are packed one after the other, but for inline data */
-		int64_t end = rev < index->ondisk ? index->ondisk : length;
-		size_t step = rev < index->ondisk && index->inline_data ?
-		                  0 : layout->size;
-		const uint8_t *entry = index_entry_at(index, rev);
+/* Check the parents of revisions [from, to) (those below dag->checked
+   are known to be fine). */
+static int check_range(struct dag_state *dag, const struct graph *g,
+                       int64_t from, int64_t to, struct revlog_error_info *err)
+{
+	const struct graph local = *g; /* not aliased by the stores */
+	int64_t rev;
 
-		for (; rev < end; rev++) {
-			uint32_t u1, u2;
+	for (rev = from > dag->checked ? from : dag->checked; rev < to; rev++) {
+		const uint8_t *ps = parents_at(&local, rev);
+		uint32_t p1 = be32(ps), p2 = be32(ps + 4);
 
-			if (!step) {
-				entry = index_entry_at(index, rev);
-			}
-			u1 = be32(entry + at1);
-			u2 = be32(entry + at2);
-			/* -1 wraps to 0: one comparison checks [-1, rev) */
-			if (u1 + 1u > (uint32_t)rev || u2 + 1u > (uint32_t)rev) {
-				dag->count = rev;
-				err->rev = rev;
-				err->value = as_int32(u1 + 1u > (uint32_t)rev ? u1 : u2);
-				return REVLOG_ERR_INDEX_BAD_PARENT;
-			}
-			ps[2 * rev] = (int32_t)(u1 + 1u) - 1;
-			ps[2 * rev + 1] = (int32_t)(u2 + 1u) - 1;
-			entry += step;
+		if (bad_parent(p1, rev) || bad_parent(p2, rev)) {
+			return parent_error(dag, rev, p1, p2, err);
 		}
 	}
-	dag->count = length;
 	return REVLOG_OK;
 }
 
-/* The index's graph state, its parents array read and checked. */
-static int graph(struct revlog_index *index, struct dag_state **out,
-                 struct revlog_error_info *err)
+/* Check the parents of revisions [dag->checked, length). */
+static int check_parents(struct dag_state *dag, const struct graph *g,
+                         int64_t length, struct revlog_error_info *err)
 {
-	int64_t length = revlog_index_length(index);
+	int status = check_range(dag, g, dag->checked, length, err);
+
+	if (status == REVLOG_OK) {
+		dag->checked = length;
+	}
+	return status;
+}
+
+/*
+ * Walks that read the parents of most revisions anyway check them on the
+ * way (a revision at or above `checked` is checked before its parents are
+ * used), then check the revisions they did not read.  When one finds a bad
+ * parent, the lowest one in the index is reported, as check_parents would.
+ */
+static inline int unchecked_bad(const uint8_t *ps, int64_t rev, int64_t checked)
+{
+	return rev >= checked &&
+	       (bad_parent(be32(ps), rev) || bad_parent(be32(ps + 4), rev));
+}
+
+/* The index's graph state and where its parents lie, unchecked. */
+static int graph_unchecked(struct revlog_index *index, struct dag_state **out,
+                           struct graph *g, struct revlog_error_info *err)
+{
+	const struct entry_layout *layout = index->layout;
 	struct dag_state *dag = index->dag;
 	int status;
 
 	err->rev = err->value = -1;
+	*out = NULL;
+	if (layout->p2 != layout->p1 + 4) {
+		return REVLOG_ERR_INTERNAL;
+	}
+	status = index_prepare(index, err);
+	if (status != REVLOG_OK) {
+		return status;
+	}
 	if (!dag) {
 		dag = calloc(1, sizeof(*dag));
 		if (!dag) {
@@ -134,33 +190,26 @@ static int graph(struct revlog_index *index, struct dag_state **out,
 		index->dag = dag;
 	}
 	*out = dag;
-	if (dag->count >= length) {
-		return REVLOG_OK;
-	}
-	status = index_prepare(index, err);
+	g->data = index->data;
+	g->offsets = index->inline_data ? index->offsets : NULL;
+	g->added = index->added;
+	g->ondisk = index->ondisk;
+	g->size = layout->size;
+	g->at = layout->p1;
+	return REVLOG_OK;
+}
+
+/* The index's graph state and where its parents lie, every one of them
+   checked to lie in [-1, rev). */
+static int graph(struct revlog_index *index, struct dag_state **out,
+                 struct graph *g, struct revlog_error_info *err)
+{
+	int status = graph_unchecked(index, out, g, err);
+
 	if (status != REVLOG_OK) {
 		return status;
 	}
-	if (length > dag->capacity) {
-		/* doubling: appends between questions stay linear */
-		int64_t capacity = dag->capacity * 2;
-		int32_t *grown;
-
-		if (capacity < length || capacity > REVLOG_MAX_REVS) {
-			capacity = length;
-		}
-		if ((uint64_t)capacity > SIZE_MAX / (2 * sizeof(int32_t))) {
-			return REVLOG_ERR_NOMEM;
-		}
-		grown = realloc(dag->parents,
-		                (size_t)capacity * 2 * sizeof(int32_t));
-		if (!grown) {
-			return REVLOG_ERR_NOMEM;
-		}
-		dag->parents = grown;
-		dag->capacity = capacity;
-	}
-	return read_parents(index, dag, length, err);
+	return check_parents(*out, g, revlog_index_length(index), err);
 }
 
 /* ---- working memory ---------------------------------------------------- */
@@ -204,7 +253,7 @@ static uint8_t *flags_for(struct dag_state *dag, int64_t length)
 
 static uint64_t *masks_for(struct dag_state *dag, int64_t length)
 {
-	uint64_t *masks = reserve(dag->masks, &dag->masks_room, length + 1,
+	uint64_t *masks = reserve(dag->masks, &dag->masks_room, length,
 	                          sizeof(uint64_t));
 
 	if (masks) {
@@ -235,14 +284,37 @@ static int32_t *queue_for(struct dag_state *dag, int64_t need)
 	return queue;
 }
 
+/* dag->out with room for need results, the ones it holds kept. */
 static int32_t *out_for(struct dag_state *dag, int64_t need)
 {
-	int32_t *out = reserve(dag->out, &dag->out_room, need, sizeof(int32_t));
+	int32_t *grown;
 
-	if (out) {
-		dag->out = out;
+	if (dag->out_room >= need) {
+		return dag->out;
 	}
-	return out;
+	if (need < dag->out_room * 2) {
+		need = dag->out_room * 2;
+	}
+	if ((uint64_t)need > SIZE_MAX / sizeof(int32_t)) {
+		return NULL;
+	}
+	grown = realloc(dag->out, (size_t)need * sizeof(int32_t));
+	if (!grown) {
+		return NULL;
+	}
+	dag->out = grown;
+	dag->out_room = need;
+	return grown;
+}
+
+/* Append rev to the results at dag->out. */
+static int out_push(struct dag_state *dag, int64_t *count, int32_t rev)
+{
+	if (*count == dag->out_room && !out_for(dag, *count < 32 ? 64 : *count + 1)) {
+		return REVLOG_ERR_NOMEM;
+	}
+	dag->out[(*count)++] = rev;
+	return REVLOG_OK;
 }
 
 static void set_revs(struct revlog_revs *out, const int32_t *revs,
@@ -271,9 +343,9 @@ static int check_revs(const int64_t *revs, size_t n, int64_t low,
    [low, length). */
 static int graph_for(struct revlog_index *index, const int64_t *revs,
                      size_t n, int64_t low, struct dag_state **out,
-                     struct revlog_error_info *err)
+                     struct graph *g, struct revlog_error_info *err)
 {
-	int status = graph(index, out, err);
+	int status = graph(index, out, g, err);
 
 	if (status != REVLOG_OK) {
 		return status;
@@ -283,52 +355,56 @@ static int graph_for(struct revlog_index *index, const int64_t *revs,
 
 /* ---- heads ------------------------------------------------------------- */
 
-int revlog_index_headrevs(struct revlog_index *index, int64_t stop,
-                          const int64_t *filtered, size_t nfiltered,
-                          revlog_filter_fn filter, void *context,
-                          struct revlog_revs *out,
-                          struct revlog_error_info *err)
+/* Unfiltered: a revision is a head unless it is a parent.  Parents not
+   checked yet are checked on the way, in one pass over the entries. */
+static int mark_parents_checking(struct dag_state *dag, const struct graph *g,
+                                 int64_t stop, uint8_t *flags,
+                                 struct revlog_error_info *err)
 {
-	int64_t length = revlog_index_length(index), rev, count = 0;
-	struct dag_state *dag;
-	const int32_t *ps;
-	uint8_t *flags;
-	int32_t *heads;
-	size_t i;
-	int status = graph(index, &dag, err);
+	const struct graph local = *g; /* not aliased by the stores */
+	int64_t rev, checked = dag->checked;
 
-	set_revs(out, NULL, 0);
-	if (status != REVLOG_OK) {
-		return status;
-	}
-	if (stop < 0 || stop > length) {
-		return REVLOG_ERR_RANGE;
-	}
-	heads = out_for(dag, stop + 1);
-	flags = flags_for(dag, length);
-	if (!heads || !flags) {
-		return REVLOG_ERR_NOMEM;
-	}
-	if (stop == 0) {
-		heads[0] = REVLOG_NULLREV;
-		set_revs(out, heads, 1);
-		return REVLOG_OK;
-	}
-	for (i = 0; i < nfiltered; i++) {
-		if (filtered[i] >= 0 && filtered[i] < stop) {
-			flags[filtered[i]] = FILTERED;
+	for (rev = 0; rev < stop; rev++) {
+		const uint8_t *ps = parents_at(&local, rev);
+		uint32_t p1 = be32(ps), p2 = be32(ps + 4);
+
+		if (rev >= checked && (bad_parent(p1, rev) || bad_parent(p2, rev))) {
+			return parent_error(dag, rev, p1, p2, err);
 		}
+		flags[(int32_t)(p1 + 1u) - 1] = NOT_HEAD;
+		flags[(int32_t)(p2 + 1u) - 1] = NOT_HEAD;
 	}
-	ps = dag->parents;
+	if (stop > checked) {
+		dag->checked = stop;
+	}
+	return REVLOG_OK;
+}
+
+/* Filtered: walking down, a revision without an unfiltered child is asked
+   about (a filtered one marks nothing).  Without filter (the filtered
+   revisions are flagged), parents are checked on the way. */
+static int mark_parents_filtered(struct dag_state *dag, const struct graph *g,
+                                 int64_t stop, uint8_t *flags,
+                                 revlog_filter_fn filter, void *context,
+                                 struct revlog_error_info *err)
+{
+	const struct graph local = *g; /* not aliased by the stores */
+	int64_t rev, checked = dag->checked;
+
 	for (rev = stop - 1; rev >= 0; rev--) {
-		/* a revision with an unfiltered child is not filtered */
+		const uint8_t *ps = parents_at(&local, rev);
+
+		if (!filter && unchecked_bad(ps, rev, checked)) {
+			int status = check_parents(dag, g, stop, err);
+
+			return status != REVLOG_OK ? status : REVLOG_ERR_INTERNAL;
+		}
 		if (!(flags[rev] & NOT_HEAD)) {
 			int32_t hidden = flags[rev] & FILTERED;
 
 			if (!hidden && filter) {
 				hidden = filter(context, rev);
 				if (hidden < 0) {
-					memset(flags - 1, 0, (size_t)stop + 1);
 					return REVLOG_ERR_CALLBACK;
 				}
 			}
@@ -337,17 +413,68 @@ int revlog_index_headrevs(struct revlog_index *index, int64_t stop,
 				continue;
 			}
 		}
-		flags[ps[2 * rev]] |= NOT_HEAD;
-		flags[ps[2 * rev + 1]] |= NOT_HEAD;
+		flags[parent(ps, 0)] |= NOT_HEAD;
+		flags[parent(ps, 1)] |= NOT_HEAD;
 	}
-	for (rev = 0; rev < stop; rev++) {
-		if (!(flags[rev] & NOT_HEAD)) {
-			heads[count++] = (int32_t)rev;
+	return REVLOG_OK;
+}
+
+int revlog_index_headrevs(struct revlog_index *index, int64_t stop,
+                          const int64_t *filtered, size_t nfiltered,
+                          revlog_filter_fn filter, void *context,
+                          struct revlog_revs *out,
+                          struct revlog_error_info *err)
+{
+	int64_t length = revlog_index_length(index), rev, count = 0;
+	struct dag_state *dag;
+	struct graph g;
+	uint8_t *flags;
+	size_t i;
+	/* a filter is asked only once every parent is known to be fine */
+	int status = filter ? graph(index, &dag, &g, err) :
+	                      graph_unchecked(index, &dag, &g, err);
+
+	set_revs(out, NULL, 0);
+	if (status != REVLOG_OK) {
+		return status;
+	}
+	if (stop < 0 || stop > length) {
+		return REVLOG_ERR_RANGE;
+	}
+	flags = flags_for(dag, length);
+	if (!flags) {
+		return REVLOG_ERR_NOMEM;
+	}
+	for (i = 0; i < nfiltered; i++) {
+		if (filtered[i] >= 0 && filtered[i] < stop) {
+			flags[filtered[i]] = FILTERED;
 		}
 	}
+	if (!filter && !nfiltered) {
+		status = mark_parents_checking(dag, &g, stop, flags, err);
+	} else {
+		status = mark_parents_filtered(dag, &g, stop, flags, filter,
+		                               context, err);
+		if (status == REVLOG_OK && !filter && stop > dag->checked) {
+			dag->checked = stop;
+		}
+	}
+	if (status == REVLOG_OK) {
+		status = check_parents(dag, &g, length, err);
+	}
+	for (rev = 0; rev < stop && status == REVLOG_OK; rev++) {
+		if (!(flags[rev] & NOT_HEAD)) {
+			status = out_push(dag, &count, (int32_t)rev);
+		}
+	}
+	if (stop == 0 && status == REVLOG_OK) {
+		status = out_push(dag, &count, REVLOG_NULLREV);
+	}
 	memset(flags - 1, 0, (size_t)stop + 1);
-	set_revs(out, heads, count);
-	return REVLOG_OK;
+	if (status == REVLOG_OK) {
+		set_revs(out, dag->out, count);
+	}
+	return status;
 }
 
 int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
@@ -358,10 +485,10 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 	int64_t length = revlog_index_length(index), rev, pending = 0;
 	int64_t nadded = 0, nremoved = 0;
 	struct dag_state *dag;
-	const int32_t *ps;
+	struct graph g;
 	int32_t *gone, *fresh;
 	uint8_t *flags;
-	int j, status = graph(index, &dag, err);
+	int j, status = graph(index, &dag, &g, err);
 
 	set_revs(removed, NULL, 0);
 	set_revs(added, NULL, 0);
@@ -381,9 +508,10 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 		return REVLOG_ERR_NOMEM;
 	}
 	gone = fresh + (stop - start);
-	ps = dag->parents;
 	/* flags: revisions with a child walked over and not yet reached */
 	for (rev = stop - 1; rev >= start; rev--) {
+		const uint8_t *ps = parents_at(&g, rev);
+
 		if (flags[rev]) {
 			flags[rev] = 0;
 			pending--;
@@ -391,7 +519,7 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 			fresh[nadded++] = (int32_t)rev;
 		}
 		for (j = 0; j < 2; j++) {
-			int32_t p = ps[2 * rev + j];
+			int32_t p = parent(ps, j);
 
 			if (p >= 0 && !flags[p]) {
 				flags[p] = 1;
@@ -401,13 +529,15 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 	}
 	/* those below start were heads unless a child below start has them */
 	for (rev = start - 1; pending; rev--) {
+		const uint8_t *ps = parents_at(&g, rev);
+
 		if (flags[rev]) {
 			flags[rev] = 0;
 			pending--;
 			gone[nremoved++] = (int32_t)rev;
 		}
 		for (j = 0; j < 2; j++) {
-			int32_t p = ps[2 * rev + j];
+			int32_t p = parent(ps, j);
 
 			if (p >= 0 && flags[p]) {
 				flags[p] = 0;
@@ -426,12 +556,12 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 /* ---- common ancestors ---------------------------------------------------- */
 
 /* Whether v is the only revision a bit was seeded with. */
-static int sole_seed(int64_t v, const int32_t *set, int64_t nset,
+static int sole_seed(int64_t v, int64_t nset, int32_t set0,
                      const int32_t *singles, int nsingles)
 {
 	int i;
 
-	if (nset == 1 && set[0] == v) {
+	if (nset == 1 && set0 == v) {
 		return 1;
 	}
 	for (i = 0; i < nsingles; i++) {
@@ -449,17 +579,24 @@ static int sole_seed(int64_t v, const int32_t *set, int64_t nset,
  * it is an ancestor of; one carrying them all is a head of their common
  * ancestors, and poisons its own ancestors.  `interesting` counts the
  * revisions below with bits but no poison: when none is left, neither is a
- * head.  Writes the heads, descending, to heads; returns how many.
+ * head.  Appends the heads, descending, to dag->out from *count on (`set`
+ * must not lie there).  Parents of revisions at or above `checked` are
+ * checked on the way: the walk read [*walked, *top] (REVLOG_ERR_INDEX_BAD_
+ * PARENT if one is bad: nothing else is reported then).
  */
-static int64_t gca_pass(const int32_t *ps, uint64_t *seen,
-                        const int32_t *set, int64_t nset,
-                        const int32_t *singles, int nsingles, int32_t *heads)
+static int gca_pass(struct dag_state *dag, const struct graph *g,
+                    uint64_t *seen, const int32_t *set, int64_t nset,
+                    const int32_t *singles, int nsingles, int64_t checked,
+                    int64_t *count, int64_t *walked, int64_t *top)
 {
 	int first = nset > 0 ? 1 : 0;
 	uint64_t allseen = BIT(first + nsingles) - 1;
 	uint64_t poison = BIT(first + nsingles);
-	int64_t maxrev = -1, low = REVLOG_MAX_REVS, interesting = 0;
-	int64_t count = 0, i, v;
+	int64_t maxrev = -1, low = REVLOG_MAX_REVS, interesting = 0, i, v;
+	int64_t lowest;
+	int32_t set0 = nset > 0 ? set[0] : -1;
+	const struct graph local = *g; /* which the stores below cannot alias */
+	int status = REVLOG_OK;
 
 	for (i = 0; i < nset + nsingles; i++) {
 		int32_t rev = i < nset ? set[i] : singles[i - nset];
@@ -472,29 +609,38 @@ static int64_t gca_pass(const int32_t *ps, uint64_t *seen,
 		maxrev = rev > maxrev ? rev : maxrev;
 		low = rev < low ? rev : low;
 	}
+	lowest = maxrev + 1;
 	for (v = maxrev; v >= 0 && interesting; v--) {
 		uint64_t sv = seen[v];
+		const uint8_t *ps = parents_at(&local, v);
+		int32_t p1 = parent(ps, 0);
 		int j;
 
+		if (unchecked_bad(ps, v, checked)) {
+			status = REVLOG_ERR_INDEX_BAD_PARENT;
+			break;
+		}
+		lowest = v;
 		if (!sv) {
 			continue;
 		}
 		if (sv < poison) {
 			interesting--;
 			if (sv == allseen) {
-				heads[count++] = (int32_t)v;
-				if (sole_seed(v, set, nset, singles, nsingles)) {
-					break; /* the ancestor of all the others */
+				status = out_push(dag, count, (int32_t)v);
+				if (status != REVLOG_OK ||
+				    sole_seed(v, nset, set0, singles, nsingles)) {
+					break; /* v: the ancestor of all the others */
 				}
 				sv |= poison;
 			}
 		}
 		for (j = 0; j < 2; j++) {
-			int32_t p = ps[2 * v + j];
+			int32_t p = j ? parent(ps, 1) : p1;
 			uint64_t sp;
 
-			if (p < 0) {
-				continue;
+			if (p < 0 || (j && p == p1)) {
+				continue; /* a second time changes nothing */
 			}
 			low = p < low ? p : low;
 			sp = seen[p];
@@ -514,43 +660,46 @@ static int64_t gca_pass(const int32_t *ps, uint64_t *seen,
 	if (maxrev >= 0) {
 		memset(seen + low, 0, (size_t)(maxrev - low + 1) * sizeof(*seen));
 	}
-	return count;
+	*walked = lowest;
+	*top = maxrev;
+	return status;
 }
 
 /*
- * Heads of the common ancestors of revs, in out->revs.  The intersection
- * of the ancestors of a group of revisions is the ancestors of its heads,
- * so more than 63 revisions are taken a group at a time: the heads of the
- * groups so far are seeded as one bit of the next pass.  A single pass (63
- * revisions or fewer) is Mercurial's algorithm, and lists what it lists.
+ * Heads of the common ancestors of revs, at the start of dag->out.  The
+ * intersection of the ancestors of a group of revisions is the ancestors
+ * of its heads, so more than 63 revisions are taken a group at a time: the
+ * heads of the groups so far are seeded as one bit of the next pass.  A
+ * single pass (63 revisions or fewer) is Mercurial's algorithm, and lists
+ * what it lists.
  */
 static int common_heads(struct revlog_index *index, const int64_t *revs,
-                        size_t n, struct dag_state **dagp,
+                        size_t n, struct dag_state **dagp, struct graph *g,
                         struct revlog_revs *out,
                         struct revlog_error_info *err)
 {
 	int64_t length = revlog_index_length(index), distinct = 0, next = 0;
-	int64_t nset = 0;
+	int64_t nset = 0, count;
 	struct dag_state *dag;
-	int32_t *queue, *set, *fresh;
+	int32_t *queue;
 	uint64_t *masks;
 	uint8_t *flags;
 	size_t i;
-	int status = graph_for(index, revs, n, 0, &dag, err);
+	int status = graph_unchecked(index, dagp, g, err);
 
-	*dagp = dag;
+	dag = *dagp;
 	set_revs(out, NULL, 0);
+	if (status == REVLOG_OK) {
+		status = check_revs(revs, n, 0, length, err);
+	}
 	if (status != REVLOG_OK) {
 		return status;
 	}
 	flags = flags_for(dag, length);
-	queue = queue_for(dag, length + 1);
-	masks = masks_for(dag, length);
-	set = out_for(dag, 2 * (length + 1));
-	if (!flags || !queue || !masks || !set) {
+	queue = queue_for(dag, (int64_t)n);
+	if (!flags || (n && !queue)) {
 		return REVLOG_ERR_NOMEM;
 	}
-	fresh = set + length + 1;
 	for (i = 0; i < n; i++) {
 		if (!flags[revs[i]]) {
 			flags[revs[i]] = 1;
@@ -561,25 +710,54 @@ static int common_heads(struct revlog_index *index, const int64_t *revs,
 		flags[queue[i]] = 0;
 	}
 	if (distinct <= 1) {
-		memcpy(set, queue, (size_t)distinct * sizeof(*set));
-		set_revs(out, set, distinct);
-		return REVLOG_OK;
+		count = 0;
+		status = check_parents(dag, g, length, err);
+		for (i = 0; status == REVLOG_OK && i < (size_t)distinct; i++) {
+			status = out_push(dag, &count, queue[i]);
+		}
+		set_revs(out, dag->out, status == REVLOG_OK ? distinct : 0);
+		return status;
 	}
 	while (next < distinct) {
-		int64_t take = GCA_BITS - (next > 0 ? 1 : 0);
+		int64_t take = GCA_BITS - (next > 0 ? 1 : 0), walked, top;
 
 		if (take > distinct - next) {
 			take = distinct - next;
 		}
-		nset = gca_pass(dag->parents, masks, set, nset, queue + next,
-		                (int)take, fresh);
-		memcpy(set, fresh, (size_t)nset * sizeof(*set));
+		/* the heads so far at the start of out, the new ones after */
+		count = nset;
+		masks = masks_for(dag, length);
+		if (!masks) {
+			return REVLOG_ERR_NOMEM;
+		}
+		status = gca_pass(dag, g, masks, dag->out, nset, queue + next,
+		                  (int)take, dag->checked, &count, &walked, &top);
+		if (status == REVLOG_ERR_INDEX_BAD_PARENT) {
+			status = check_parents(dag, g, length, err);
+			return status != REVLOG_OK ? status : REVLOG_ERR_INTERNAL;
+		}
+		if (status == REVLOG_OK && dag->checked < length) {
+			/* what the walk did not read */
+			status = check_range(dag, g, dag->checked, walked, err);
+			if (status == REVLOG_OK) {
+				status = check_range(dag, g, top + 1, length, err);
+			}
+			if (status == REVLOG_OK) {
+				dag->checked = length;
+			}
+		}
+		if (status != REVLOG_OK) {
+			return status;
+		}
+		memmove(dag->out, dag->out + nset,
+		        (size_t)(count - nset) * sizeof(int32_t));
+		nset = count - nset;
 		next += take;
 		if (!nset) {
 			break;
 		}
 	}
-	set_revs(out, set, nset);
+	set_revs(out, dag->out, nset);
 	return REVLOG_OK;
 }
 
@@ -589,8 +767,9 @@ int revlog_index_commonancestorsheads(struct revlog_index *index,
                                       struct revlog_error_info *err)
 {
 	struct dag_state *dag;
+	struct graph g;
 
-	return common_heads(index, revs, n, &dag, out, err);
+	return common_heads(index, revs, n, &dag, &g, out, err);
 }
 
 /*
@@ -628,10 +807,15 @@ static const uint64_t *maskset_bits(const struct maskset *ms, int32_t id)
 	return ms->bits + (size_t)id * (size_t)ms->words;
 }
 
+static int64_t maskset_home(const struct maskset *ms, const uint64_t *bits)
+{
+	return (int64_t)(maskset_hash(ms, bits) & (uint64_t)(ms->slots - 1));
+}
+
 /* The slot holding bits, or the empty slot where they would go. */
 static int64_t maskset_find(const struct maskset *ms, const uint64_t *bits)
 {
-	int64_t slot = (int64_t)(maskset_hash(ms, bits) & (uint64_t)(ms->slots - 1));
+	int64_t slot = maskset_home(ms, bits);
 	size_t size = (size_t)ms->words * sizeof(uint64_t);
 
 	while (ms->table[slot] &&
@@ -747,8 +931,7 @@ static void maskset_release(struct maskset *ms, int32_t id)
 		if (!ms->table[slot]) {
 			break;
 		}
-		home = (int64_t)(maskset_hash(ms, maskset_bits(ms, ms->table[slot] - 1)) &
-		                 (uint64_t)mask);
+		home = maskset_home(ms, maskset_bits(ms, ms->table[slot] - 1));
 		if (((slot - home) & mask) >= ((slot - hole) & mask)) {
 			ms->table[hole] = ms->table[slot];
 			hole = slot;
@@ -782,28 +965,12 @@ static void maskset_free(struct maskset *ms)
 	free(ms->table);
 }
 
-/*
- * Mercurial's find_deepest, for any number of revisions: of revs (k
- * distinct heads, sorted here), those with the longest path down to a root
- * as it picks them.  Walking down from the highest, each revision keeps its
- * greatest distance below one of revs and the set of revs at that distance
- * (an interned id); when the revisions still to walk carry a single set,
- * its revs are the answer (none if no set is left).  Writes them ascending
- * to out; returns how many through *count.
- */
-static int deepest(const int32_t *ps, int32_t *revs, int64_t k, int32_t *out,
-                   int64_t *count)
+/* Sort a few revisions in place. */
+static void sort_revs(int32_t *revs, int64_t k)
 {
-	struct maskset ms;
-	int32_t *depth = NULL, *seen = NULL;
-	uint64_t *scratch = NULL;
-	int64_t i, v, maxrev = -1;
-	int status = REVLOG_ERR_NOMEM;
+	int64_t i;
 
-	*count = 0;
-	memset(&ms, 0, sizeof(ms));
-	ms.words = WORDS_FOR(k);
-	for (i = 1; i < k; i++) { /* sort: k is small, insertion will do */
+	for (i = 1; i < k; i++) {
 		int32_t rev = revs[i];
 		int64_t j = i;
 
@@ -813,6 +980,30 @@ static int deepest(const int32_t *ps, int32_t *revs, int64_t k, int32_t *out,
 		}
 		revs[j] = rev;
 	}
+}
+
+/*
+ * Mercurial's find_deepest, for any number of revisions: of revs (k
+ * distinct heads, sorted here), those with the longest path down to a root
+ * as it picks them.  Walking down from the highest, each revision keeps its
+ * greatest distance below one of revs and the set of revs at that distance
+ * (an interned id); when the revisions still to walk carry a single set,
+ * its revs are the answer (none if no set is left).  Writes them ascending
+ * to out; returns how many through *count.
+ */
+static int deepest(const struct graph *g, int32_t *revs, int64_t k,
+                   int32_t *out, int64_t *count)
+{
+	struct maskset ms;
+	int32_t *depth = NULL, *seen = NULL;
+	uint64_t *scratch = NULL;
+	int64_t i, v, maxrev;
+	int status = REVLOG_ERR_NOMEM;
+
+	*count = 0;
+	memset(&ms, 0, sizeof(ms));
+	ms.words = WORDS_FOR(k);
+	sort_revs(revs, k);
 	maxrev = revs[k - 1];
 	depth = calloc((size_t)maxrev + 1, sizeof(int32_t));
 	seen = calloc((size_t)maxrev + 1, sizeof(int32_t));
@@ -835,13 +1026,15 @@ static int deepest(const int32_t *ps, int32_t *revs, int64_t k, int32_t *out,
 	}
 	for (v = maxrev; v >= 0 && ms.distinct > 1; v--) {
 		int32_t dv = depth[v], sv = seen[v];
+		const uint8_t *ps;
 		int j;
 
 		if (!dv) {
 			continue;
 		}
+		ps = parents_at(g, v);
 		for (j = 0; j < 2; j++) {
-			int32_t p = ps[2 * v + j], sp, merged;
+			int32_t p = parent(ps, j), sp, merged;
 			int64_t w;
 
 			if (p < 0) {
@@ -910,18 +1103,25 @@ int revlog_index_gca(struct revlog_index *index, const int64_t *revs,
                      struct revlog_error_info *err)
 {
 	struct dag_state *dag;
-	int32_t *heads, *found;
-	int64_t count;
-	int status = common_heads(index, revs, n, &dag, out, err);
+	struct graph g;
+	int32_t *heads;
+	int64_t count, k;
+	int status = common_heads(index, revs, n, &dag, &g, out, err);
 
 	if (status != REVLOG_OK || out->count <= 1) {
 		return status;
 	}
-	/* the heads are at the start of dag->out, room after them */
-	heads = dag->out;
-	found = heads + out->count;
-	status = deepest(dag->parents, heads, out->count, found, &count);
-	set_revs(out, found, status == REVLOG_OK ? count : 0);
+	/* the heads are at the start of dag->out: the answer goes after */
+	k = out->count;
+	heads = out_for(dag, 2 * k);
+	set_revs(out, NULL, 0);
+	if (!heads) {
+		return REVLOG_ERR_NOMEM;
+	}
+	status = deepest(&g, heads, k, heads + k, &count);
+	if (status == REVLOG_OK) {
+		set_revs(out, heads + k, count);
+	}
 	return status;
 }
 
@@ -936,11 +1136,12 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 	int64_t length = revlog_index_length(index), queued = 0, at = 0;
 	int64_t count = 0, rev;
 	struct dag_state *dag;
-	const int32_t *ps;
+	struct graph g;
 	int32_t *queue, *found;
 	uint8_t *flags;
 	size_t i;
-	int j, status = graph_for(index, heads, nheads, REVLOG_NULLREV, &dag, err);
+	int j, status = graph_for(index, heads, nheads, REVLOG_NULLREV, &dag,
+	                          &g, err);
 
 	set_revs(out, NULL, 0);
 	if (status != REVLOG_OK) {
@@ -955,7 +1156,6 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 	/* minroot only ever compares with revisions in [-1, length) */
 	minroot = minroot < REVLOG_NULLREV ? REVLOG_NULLREV : minroot;
 	minroot = minroot > length ? length : minroot;
-	ps = dag->parents;
 	for (i = 0; i < nroots; i++) {
 		if (roots[i] >= REVLOG_NULLREV && roots[i] < length) {
 			flags[roots[i]] |= ROOT;
@@ -968,6 +1168,8 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 		}
 	}
 	while (at < queued) {
+		const uint8_t *ps;
+
 		rev = queue[at++];
 		if (flags[rev] & ROOT) {
 			flags[rev] |= REACHABLE;
@@ -979,8 +1181,9 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 		if (rev == REVLOG_NULLREV) {
 			continue;
 		}
+		ps = parents_at(&g, rev);
 		for (j = 0; j < 2; j++) {
-			int32_t p = ps[2 * rev + j];
+			int32_t p = parent(ps, j);
 
 			if (p >= minroot && !(flags[p] & SEEN)) {
 				flags[p] |= SEEN;
@@ -989,8 +1192,13 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 		}
 	}
 	for (rev = minroot < 0 ? 0 : minroot; includepath && rev < length; rev++) {
-		if ((flags[rev] & (SEEN | REACHABLE)) == SEEN &&
-		    ((flags[ps[2 * rev]] | flags[ps[2 * rev + 1]]) & REACHABLE)) {
+		const uint8_t *ps;
+
+		if ((flags[rev] & (SEEN | REACHABLE)) != SEEN) {
+			continue;
+		}
+		ps = parents_at(&g, rev);
+		if ((flags[parent(ps, 0)] | flags[parent(ps, 1)]) & REACHABLE) {
 			flags[rev] |= REACHABLE;
 			found[count++] = (int32_t)rev;
 		}
@@ -1033,13 +1241,16 @@ int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
 	int64_t length = revlog_index_length(index), low = length, rev;
 	int64_t starts[REVLOG_TRACKED_PHASES];
 	struct dag_state *dag;
-	const int32_t *ps;
+	struct graph g;
 	int32_t *found;
 	uint8_t *flags;
 	size_t i;
-	int k, status = graph_for(index, roots, n, 0, &dag, err);
+	int k, status = graph_unchecked(index, &dag, &g, err);
 
 	set_revs(out, NULL, 0);
+	if (status == REVLOG_OK) {
+		status = check_revs(roots, n, 0, length, err);
+	}
 	for (k = 0; k < REVLOG_TRACKED_PHASES; k++) {
 		counts[k] = 0;
 	}
@@ -1057,15 +1268,28 @@ int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
 	if (!flags || !found) {
 		return REVLOG_ERR_NOMEM;
 	}
-	ps = dag->parents;
+	for (i = 0; i < n; i++) {
+		low = roots[i] < low ? roots[i] : low;
+	}
+	/* the walk below checks the revisions from low on */
+	status = check_range(dag, &g, dag->checked, low, err);
+	if (status != REVLOG_OK) {
+		return status;
+	}
 	for (i = 0; i < n; i++) {
 		flags[roots[i]] = (uint8_t)phases[i];
-		low = roots[i] < low ? roots[i] : low;
 	}
 	/* a revision takes the highest phase of its own and its parents' */
 	for (rev = low; rev < length; rev++) {
-		uint8_t phase = flags[rev], a = flags[ps[2 * rev]];
-		uint8_t b = flags[ps[2 * rev + 1]];
+		const uint8_t *ps = parents_at(&g, rev);
+		uint8_t phase = flags[rev], a, b;
+
+		if (unchecked_bad(ps, rev, dag->checked)) {
+			memset(flags + low, 0, (size_t)(length - low));
+			return parent_error(dag, rev, be32(ps), be32(ps + 4), err);
+		}
+		a = flags[parent(ps, 0)];
+		b = flags[parent(ps, 1)];
 
 		phase = a > phase ? a : phase;
 		phase = b > phase ? b : phase;
@@ -1078,6 +1302,7 @@ int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
 	for (k = 1; k < REVLOG_TRACKED_PHASES; k++) {
 		starts[k] = starts[k - 1] + counts[k - 1];
 	}
+	dag->checked = length;
 	for (rev = low; rev < length; rev++) {
 		if (flags[rev]) {
 			found[starts[phase_slot(flags[rev])]++] = (int32_t)rev;
@@ -1101,9 +1326,10 @@ static void mark(uint64_t *marks, int64_t rev)
 }
 
 /* Mark the parents of rev (the null revision is never marked). */
-static void mark_parents(const int32_t *ps, uint64_t *marks, int64_t rev)
+static void mark_parents(const struct graph *g, uint64_t *marks, int64_t rev)
 {
-	int32_t a = ps[2 * rev], b = ps[2 * rev + 1];
+	const uint8_t *ps = parents_at(g, rev);
+	int32_t a = parent(ps, 0), b = parent(ps, 1);
 
 	if (a >= 0) {
 		mark(marks, a);
@@ -1136,8 +1362,10 @@ static int64_t highest_marked(const uint64_t *marks, int64_t floor,
 }
 
 /* Mark every ancestor of the revisions marked at or below top. */
-static void mark_ancestors(const int32_t *ps, uint64_t *marks, int64_t top)
+static void mark_ancestors(const struct graph *g, uint64_t *marks,
+                           int64_t top)
 {
+	const struct graph local = *g; /* not aliased by the stores */
 	int64_t w = top >> 6;
 	uint64_t limit = bits_below((int)(top & 63) + 1);
 
@@ -1151,9 +1379,19 @@ static void mark_ancestors(const int32_t *ps, uint64_t *marks, int64_t top)
 			continue;
 		}
 		bit = bits_highest(word);
-		mark_parents(ps, marks, w * 64 + bit);
+		mark_parents(&local, marks, w * 64 + bit);
 		limit = bits_below(bit);
 	}
+}
+
+/* Whether a parent of rev is marked. */
+static int parent_marked(const struct graph *g, const uint64_t *marks,
+                         int64_t rev)
+{
+	const uint8_t *ps = parents_at(g, rev);
+	int32_t a = parent(ps, 0), b = parent(ps, 1);
+
+	return (a >= 0 && marked(marks, a)) || (b >= 0 && marked(marks, b));
 }
 
 /*
@@ -1162,10 +1400,11 @@ static void mark_ancestors(const int32_t *ps, uint64_t *marks, int64_t top)
  * Without inclusive, one of the revisions stays marked only if it has a
  * marked parent; `spare` has room for n revisions.
  */
-static void mark_descendants(const int32_t *ps, int64_t length,
+static void mark_descendants(const struct graph *g, int64_t length,
                              const int64_t *revs, size_t n, int inclusive,
                              uint64_t *marks, int32_t *spare)
 {
+	const struct graph local = *g; /* not aliased by the stores */
 	int64_t first = length, rev, unmark = 0;
 	size_t i;
 
@@ -1174,9 +1413,7 @@ static void mark_descendants(const int32_t *ps, int64_t length,
 		first = revs[i] < first ? revs[i] : first;
 	}
 	for (rev = first + 1; rev < length; rev++) {
-		int32_t a = ps[2 * rev], b = ps[2 * rev + 1];
-
-		if ((a >= 0 && marked(marks, a)) || (b >= 0 && marked(marks, b))) {
+		if (parent_marked(&local, marks, rev)) {
 			mark(marks, rev);
 		}
 	}
@@ -1184,9 +1421,7 @@ static void mark_descendants(const int32_t *ps, int64_t length,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		int32_t a = ps[2 * revs[i]], b = ps[2 * revs[i] + 1];
-
-		if (!((a >= 0 && marked(marks, a)) || (b >= 0 && marked(marks, b)))) {
+		if (!parent_marked(&local, marks, revs[i])) {
 			spare[unmark++] = (int32_t)revs[i];
 		}
 	}
@@ -1227,9 +1462,10 @@ int revlog_index_descendants(struct revlog_index *index, const int64_t *revs,
 {
 	int64_t length = revlog_index_length(index), count = 0, w;
 	struct dag_state *dag;
+	struct graph g;
 	uint64_t *marks;
 	int32_t *found, *spare;
-	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, err);
+	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, &g, err);
 
 	set_revs(out, NULL, 0);
 	if (status != REVLOG_OK) {
@@ -1247,8 +1483,7 @@ int revlog_index_descendants(struct revlog_index *index, const int64_t *revs,
 		}
 		mark_all(marks, length);
 	} else {
-		mark_descendants(dag->parents, length, revs, n, inclusive, marks,
-		                 spare);
+		mark_descendants(&g, length, revs, n, inclusive, marks, spare);
 	}
 	for (w = 0; w < WORDS_FOR(length); w++) {
 		uint64_t word = marks[w];
@@ -1268,9 +1503,9 @@ int revlog_index_isancestor(struct revlog_index *index, int64_t a, int64_t b,
 {
 	int64_t length = revlog_index_length(index), low = b, rev = b;
 	struct dag_state *dag;
-	const int32_t *ps;
+	struct graph g;
 	uint64_t *marks;
-	int status = graph(index, &dag, err);
+	int status = graph(index, &dag, &g, err);
 
 	*out = 0;
 	if (status != REVLOG_OK) {
@@ -1291,13 +1526,13 @@ int revlog_index_isancestor(struct revlog_index *index, int64_t a, int64_t b,
 	if (!marks) {
 		return REVLOG_ERR_NOMEM;
 	}
-	ps = dag->parents;
 	mark(marks, b);
 	/* walk down the marked revisions until a or below it */
 	while (rev > a) {
-		int32_t p1 = ps[2 * rev], p2 = ps[2 * rev + 1];
+		const uint8_t *ps = parents_at(&g, rev);
+		int32_t p1 = parent(ps, 0), p2 = parent(ps, 1);
 
-		mark_parents(ps, marks, rev);
+		mark_parents(&g, marks, rev);
 		low = p1 >= 0 && p1 < low ? p1 : low;
 		low = p2 >= 0 && p2 < low ? p2 : low;
 		rev = highest_marked(marks, a, rev);
@@ -1316,8 +1551,9 @@ int revlog_index_ancestors_bitmap(struct revlog_index *index,
 {
 	int64_t length = revlog_index_length(index), top = -1;
 	struct dag_state *dag;
+	struct graph g;
 	size_t i;
-	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, err);
+	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, &g, err);
 
 	*out = NULL;
 	if (status == REVLOG_OK) {
@@ -1335,12 +1571,12 @@ int revlog_index_ancestors_bitmap(struct revlog_index *index,
 		if (inclusive) {
 			mark((*out)->words, rev);
 		} else {
-			mark_parents(dag->parents, (*out)->words, rev);
+			mark_parents(&g, (*out)->words, rev);
 		}
 		top = rev > top ? rev : top;
 	}
 	if (top >= 0) {
-		mark_ancestors(dag->parents, (*out)->words, top);
+		mark_ancestors(&g, (*out)->words, top);
 	}
 	return REVLOG_OK;
 }
@@ -1353,8 +1589,9 @@ int revlog_index_descendants_bitmap(struct revlog_index *index,
 {
 	int64_t length = revlog_index_length(index);
 	struct dag_state *dag;
+	struct graph g;
 	int32_t *spare = NULL;
-	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, err);
+	int status = graph_for(index, revs, n, REVLOG_NULLREV, &dag, &g, err);
 
 	*out = NULL;
 	if (status == REVLOG_OK && n) {
@@ -1370,8 +1607,8 @@ int revlog_index_descendants_bitmap(struct revlog_index *index,
 	if (has_null(revs, n)) {
 		mark_all((*out)->words, length);
 	} else {
-		mark_descendants(dag->parents, length, revs, n, inclusive,
-		                 (*out)->words, spare);
+		mark_descendants(&g, length, revs, n, inclusive, (*out)->words,
+		                 spare);
 	}
 	return REVLOG_OK;
 }
@@ -1387,8 +1624,9 @@ int revlog_ancestors_new(struct revlog_index *index, const int64_t *revs,
 	int64_t capacity = length < 1024 ? length + 1 : 1024, top = -1;
 	struct revlog_ancestors *walk;
 	struct dag_state *dag;
+	struct graph g;
 	size_t i;
-	int status = graph_for(index, revs, n, 0, &dag, err);
+	int status = graph_for(index, revs, n, 0, &dag, &g, err);
 
 	*out = NULL;
 	if (status != REVLOG_OK) {
@@ -1411,9 +1649,10 @@ int revlog_ancestors_new(struct revlog_index *index, const int64_t *revs,
 			mark(walk->marks, rev);
 			top = rev > top ? rev : top;
 		} else {
-			int32_t a = dag->parents[2 * rev], b = dag->parents[2 * rev + 1];
+			const uint8_t *ps = parents_at(&g, rev);
+			int32_t a = parent(ps, 0), b = parent(ps, 1);
 
-			mark_parents(dag->parents, walk->marks, rev);
+			mark_parents(&g, walk->marks, rev);
 			top = a > top ? a : top;
 			top = b > top ? b : top;
 		}
@@ -1436,26 +1675,23 @@ void revlog_ancestors_free(struct revlog_ancestors *walk)
 	}
 }
 
-/* The parents of the walk's graph, if the index still holds it. */
-static int walk_parents(struct revlog_index *index,
-                        const struct revlog_ancestors *walk,
-                        const int32_t **ps, struct revlog_error_info *err)
+/* Where the walk's parents lie, if the index still holds its revisions. */
+static int walk_graph(struct revlog_index *index,
+                      const struct revlog_ancestors *walk, struct graph *g,
+                      struct revlog_error_info *err)
 {
-	struct dag_state *dag = NULL;
-	int status;
+	struct dag_state *dag;
 
 	if (revlog_index_length(index) < walk->length) {
 		err->rev = walk->length;
 		err->value = -1;
 		return REVLOG_ERR_RANGE;
 	}
-	status = graph(index, &dag, err);
-	*ps = dag ? dag->parents : NULL;
-	return status;
+	return graph(index, &dag, g, err);
 }
 
 /* The next revision of the walk (its parents marked), or -1 at its end. */
-static int64_t walk_step(const int32_t *ps, struct revlog_ancestors *walk)
+static int64_t walk_step(const struct graph *g, struct revlog_ancestors *walk)
 {
 	int64_t rev = highest_marked(walk->marks, walk->floor, walk->below);
 
@@ -1463,7 +1699,7 @@ static int64_t walk_step(const int32_t *ps, struct revlog_ancestors *walk)
 		walk->below = walk->floor;
 		return -1;
 	}
-	mark_parents(ps, walk->marks, rev);
+	mark_parents(g, walk->marks, rev);
 	walk->below = rev;
 	return rev;
 }
@@ -1472,8 +1708,8 @@ int revlog_ancestors_next(struct revlog_index *index,
                           struct revlog_ancestors *walk, int64_t want,
                           int64_t *count, struct revlog_error_info *err)
 {
-	const int32_t *ps = NULL;
-	int status = walk_parents(index, walk, &ps, err);
+	struct graph g;
+	int status = walk_graph(index, walk, &g, err);
 
 	*count = 0;
 	if (status != REVLOG_OK) {
@@ -1481,7 +1717,7 @@ int revlog_ancestors_next(struct revlog_index *index,
 	}
 	want = want > walk->capacity ? walk->capacity : want;
 	while (*count < want) {
-		int64_t rev = walk_step(ps, walk);
+		int64_t rev = walk_step(&g, walk);
 
 		if (rev < 0) {
 			break;
@@ -1495,7 +1731,7 @@ int revlog_ancestors_contains(struct revlog_index *index,
                               struct revlog_ancestors *walk, int64_t rev,
                               int32_t *out, struct revlog_error_info *err)
 {
-	const int32_t *ps = NULL;
+	struct graph g;
 	int status;
 
 	*out = 0;
@@ -1506,13 +1742,13 @@ int revlog_ancestors_contains(struct revlog_index *index,
 		*out = 1;
 		return REVLOG_OK;
 	}
-	status = walk_parents(index, walk, &ps, err);
+	status = walk_graph(index, walk, &g, err);
 	if (status != REVLOG_OK) {
 		return status;
 	}
 	/* only the revisions above rev can mark it */
 	while (!marked(walk->marks, rev) && walk->below > rev) {
-		if (walk_step(ps, walk) < 0) {
+		if (walk_step(&g, walk) < 0) {
 			break;
 		}
 	}

@@ -6,6 +6,7 @@ Bitmap owns a struct revlog_bitmap (a uint64 word per 64 revisions); `&`,
 only, and behave as the pure Bitmap does: `len`, ascending iteration, `rev
 in bitmap`, `tolist()`, `==`, `hash` and `bool`.
 """
+import struct
 import sys
 import threading
 from array import array
@@ -15,6 +16,9 @@ from revlog import status
 from revlog._c._revlog_c import ffi, lib
 
 _OK = lib.REVLOG_OK
+# lists of int32 longer than this are read through a memoryview (CPython)
+_UNPACK_MAX = 128 if sys.implementation.name == "cpython" else 1 << 62
+_INT32_CODE = "i" if struct.calcsize("i") == 4 else "l"
 _alloc_uninitialised = ffi.new_allocator(should_clear_after_alloc=False)
 
 
@@ -26,6 +30,14 @@ class _Scratch(threading.local):
 
 
 _scratch = _Scratch()
+
+
+def ints_at(pointer, count: int) -> List[int]:
+    """count int32s at pointer, as a list."""
+    if count < _UNPACK_MAX:
+        return ffi.unpack(pointer, count) if count else []
+    # long lists: CPython makes them faster out of a memoryview
+    return memoryview(ffi.buffer(pointer, 4 * count)).cast(_INT32_CODE).tolist()
 
 
 def _check(code: int) -> None:
@@ -126,7 +138,7 @@ class Bitmap:
             if count:
                 out = _alloc_uninitialised("int32_t[]", count)
                 lib.revlog_bitmap_list(self._bitmap, 0, out, count)
-                self._list = ffi.unpack(out, count)
+                self._list = ints_at(out, count)
             else:
                 self._list = []
         return self._list

@@ -8,13 +8,13 @@ call under the index's lock, its output read from cells allocated once per
 index.  The answers are those of revlog._pure.index and of Mercurial 7.2.4.
 """
 import operator
-from array import array
+import struct
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from revlog import constants as C
 from revlog import protocol
 from revlog._c._revlog_c import ffi, lib
-from revlog._c.bitmap import Bitmap
+from revlog._c.bitmap import Bitmap, ints_at as _ints
 
 _OK = lib.REVLOG_OK
 _CALLBACK = lib.REVLOG_ERR_CALLBACK
@@ -43,8 +43,7 @@ class _Cells:
 
 def _listed(revs) -> List[int]:
     """A struct revlog_revs as a list."""
-    count = revs.count
-    return ffi.unpack(revs.revs, count) if count else []
+    return _ints(revs.revs, revs.count)
 
 
 class _FilterCall:
@@ -67,12 +66,12 @@ def revlog_py_filter(context, rev):
         return -1
 
 
-def _plain_revs(filtered_revs) -> Optional[array]:
-    """The revisions of a set or frozenset of ints, as an int64 array (None
+def _plain_revs(filtered_revs) -> Optional[bytes]:
+    """The revisions of a set or frozenset of ints, as native int64s (None
     when an element is not an int64: then the set must be asked)."""
     try:
-        return array("q", filtered_revs)
-    except (TypeError, OverflowError):
+        return struct.pack("%dq" % len(filtered_revs), *filtered_revs)
+    except struct.error:
         return None
 
 
@@ -120,17 +119,29 @@ class GraphMethods:
             heads = self._revs_call(lib.revlog_index_headrevs, stop, ffi.NULL, 0, ffi.NULL, ffi.NULL)
         else:
             contains = protocol.filter_contains(filtered_revs)
-            plain = _plain_revs(filtered_revs) if type(filtered_revs) in _PLAIN_SETS else None
-            if plain is not None:
-                revs = ffi.from_buffer("int64_t[]", plain) if plain else ffi.NULL
-                heads = self._revs_call(lib.revlog_index_headrevs, stop, revs, len(plain),
-                                        ffi.NULL, ffi.NULL)
+            if type(filtered_revs) in _PLAIN_SETS:
+                heads = self._plain_filtered_heads(stop, filtered_revs)
             else:
                 heads = self._filtered_heads(stop, contains)
         if stop == length and (filtered_revs is None or type(filtered_revs) is frozenset):
             self._heads = (filtered_revs, heads)
             return list(heads)
         return heads
+
+    def _plain_filtered_heads(self, stop: int, filtered_revs) -> List[int]:
+        """headrevs filtered by a set or frozenset: asking it has no effect,
+        so it need not be asked what Mercurial asks, in its order."""
+        heads = self._revs_call(lib.revlog_index_headrevs, stop, ffi.NULL, 0, ffi.NULL, ffi.NULL)
+        # Walking down, Mercurial asks first about the heads: when none is
+        # filtered, nothing is (every other revision has an unfiltered child)
+        if not stop or not any(map(filtered_revs.__contains__, heads)):
+            return heads
+        plain = _plain_revs(filtered_revs)
+        if plain is None:
+            return self._filtered_heads(stop, filtered_revs.__contains__)
+        revs = ffi.from_buffer("int64_t[]", plain) if plain else ffi.NULL
+        return self._revs_call(lib.revlog_index_headrevs, stop, revs, len(filtered_revs),
+                               ffi.NULL, ffi.NULL)
 
     def _filtered_heads(self, stop: int, contains) -> List[int]:
         """headrevs asking contains(rev), from C, about the revisions
@@ -222,7 +233,7 @@ class GraphMethods:
             at = cells.revs.revs
             for k, phase in enumerate(protocol.TRACKED_PHASES):
                 count = cells.counts[k]
-                found[phase] = set(ffi.unpack(at, count)) if count else set()
+                found[phase] = set(_ints(at, count))
                 at += count
         return length, found
 
@@ -362,7 +373,7 @@ class LazyAncestors:
                 count = cells.count[0]
                 if not count:
                     break
-                batch = ffi.unpack(walk.buffer, count)
+                batch = _ints(walk.buffer, count)
             yield from batch
             want = min(want * 4, _LAST_BATCH)
         if self._null:
