@@ -171,9 +171,9 @@ def reachableroots_args(minroot, heads, roots, includepath,
         if not isinstance(value, kind):
             raise TypeError("argument %d must be %s, not %s"
                             % (position, kind.__name__, type(value).__name__))
-    root_revs = [operator.index(root) for root in roots]
+    root_revs = list(map(operator.index, roots))
     head_revs = []
-    for head in heads:
+    for head in heads:  # in order: Mercurial checks each before the next
         head = operator.index(head)
         if not -1 <= head < length:
             raise IndexError("head out of range")

@@ -6,6 +6,7 @@ Bitmap owns a struct revlog_bitmap (a uint64 word per 64 revisions); `&`,
 only, and behave as the pure Bitmap does: `len`, ascending iteration, `rev
 in bitmap`, `tolist()`, `==`, `hash` and `bool`.
 """
+import operator
 import struct
 import sys
 import threading
@@ -40,6 +41,13 @@ def ints_at(pointer, count: int) -> List[int]:
     return memoryview(ffi.buffer(pointer, 4 * count)).cast(_INT32_CODE).tolist()
 
 
+def int_set_at(pointer, count: int) -> set:
+    """count int32s at pointer, as a set."""
+    if count < _UNPACK_MAX:
+        return set(ffi.unpack(pointer, count)) if count else set()
+    return set(memoryview(ffi.buffer(pointer, 4 * count)).cast(_INT32_CODE))
+
+
 def _check(code: int) -> None:
     if code != _OK:
         raise status.error_for(code)
@@ -68,9 +76,13 @@ class Bitmap:
     @classmethod
     def from_revs(cls, revs: Iterable[int]) -> "Bitmap":
         """The bitmap of revs (each >= 0)."""
-        revs = list(revs)
+        try:
+            revs = [operator.index(rev) for rev in revs]
+        except TypeError:
+            raise TypeError("an integer is required") from None
         if revs and min(revs) < 0:
             raise ValueError("a bitmap holds revisions >= 0")
+        # more than an index can hold: IndexError, as the pure Bitmap
         bitmap = cls.new(max(revs) + 1 if revs else 0)
         add, pointer = lib.revlog_bitmap_add, bitmap._bitmap
         for rev in revs:

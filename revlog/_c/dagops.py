@@ -14,7 +14,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 from revlog import constants as C
 from revlog import protocol
 from revlog._c._revlog_c import ffi, lib
-from revlog._c.bitmap import Bitmap, ints_at as _ints
+from revlog._c.bitmap import Bitmap, int_set_at as _int_set, ints_at as _ints
 
 _OK = lib.REVLOG_OK
 _CALLBACK = lib.REVLOG_ERR_CALLBACK
@@ -199,10 +199,13 @@ class GraphMethods:
         length = self._length
         minroot, heads, roots = protocol.reachableroots_args(minroot, heads, roots, includepath,
                                                              length)
-        roots = [root for root in roots if -1 <= root < length]
         minroot = min(max(minroot, -1), length)
-        return self._revs_call(lib.revlog_index_reachableroots, minroot, heads, len(heads),
-                               roots, len(roots), includepath)
+        call = lib.revlog_index_reachableroots
+        try:  # C ignores the roots out of range, if they fit an int64
+            return self._revs_call(call, minroot, heads, len(heads), roots, len(roots), includepath)
+        except OverflowError:
+            roots = [root for root in roots if -1 <= root < length]
+            return self._revs_call(call, minroot, heads, len(heads), roots, len(roots), includepath)
 
     def isancestor(self, a: int, b: int) -> bool:
         """Whether a is an ancestor of b; a revision is its own ancestor and
@@ -233,7 +236,7 @@ class GraphMethods:
             at = cells.revs.revs
             for k, phase in enumerate(protocol.TRACKED_PHASES):
                 count = cells.counts[k]
-                found[phase] = set(_ints(at, count))
+                found[phase] = _int_set(at, count)
                 at += count
         return length, found
 
