@@ -27,7 +27,6 @@ _PARENTS = {C.REVLOGV1: (24, struct.Struct(">ii")), C.REVLOGV2: (24, struct.Stru
 _NODE_AT = {C.REVLOGV1: 32, C.REVLOGV2: 32, C.CHANGELOGV2: 24}
 # array typecode of a 32-bit int
 _INT32_CODE = "i" if array("i").itemsize == 4 else "l"
-_MISSING = object()
 
 Entry = tuple
 
@@ -379,9 +378,7 @@ class Index:
         revs = list(revs)
         if len(revs) <= 1:
             return [revs]
-        for rev in revs:
-            if not -1 <= rev < len(self):
-                raise IndexError("index out of range: %d" % rev)
+        protocol.check_slice_revs(revs, len(self))
         starts, lengths = self._spans_for_slicing(revs)
         span = starts[-1] - starts[0] + lengths[-1]
         if starts[-1] < starts[0]:
@@ -472,10 +469,7 @@ class Index:
     def findsnapshots(self, cache: Dict[int, Set[int]], start_rev: int, end_rev: int) -> None:
         """Add the snapshots among revs [start_rev, end_rev] to cache:
         cache[delta base] is the set of those with that base (-1: full texts)."""
-        if not isinstance(cache, dict):
-            raise TypeError("argument 1 must be dict, not %s" % type(cache).__name__)
-        start = max(operator.index(start_rev), 0)
-        end = min(operator.index(end_rev) + 1, len(self))
+        start, end = protocol.snapshot_range(cache, start_rev, end_rev, len(self))
         known: Dict[int, bool] = {}
         for rev in range(start, end):
             if not self._issnapshot(rev, known):
@@ -547,17 +541,6 @@ class Index:
             p2.append(b)
         return dagops.Parents(p1, p2)
 
-    def _check_revs(self, revs: Iterable[int]) -> List[int]:
-        """revs as a list of ints in [-1, len); IndexError otherwise."""
-        length = len(self)
-        checked = []
-        for rev in revs:
-            rev = operator.index(rev)
-            if not -1 <= rev < length:
-                raise status.error_for(status.RANGE)
-            checked.append(rev)
-        return checked
-
     def headrevs(self, filtered_revs=None, stop_rev: Optional[int] = None) -> List[int]:
         """Heads of revisions [0, stop_rev) that are not in filtered_revs,
         ascending; [-1] when there are no revisions.
@@ -568,16 +551,13 @@ class Index:
         None or a frozenset (by identity).
         """
         length = len(self)
-        stop = length if stop_rev is None else min(max(operator.index(stop_rev), 0), length)
+        stop = protocol.headrevs_stop(stop_rev, length)
         cached = self._heads
         if stop == length and cached is not None and cached[0] is filtered_revs:
             return list(cached[1])
         contains = None
         if filtered_revs is not None:
-            try:
-                contains = _filter(filtered_revs.__contains__)
-            except AttributeError:
-                raise TypeError("filteredrevs has no attribute __contains__") from None
+            contains = _filter(protocol.filter_contains(filtered_revs))
         heads = dagops.headrevs(self._graph(), stop, contains)
         if stop == length and (filtered_revs is None or type(filtered_revs) is frozenset):
             self._heads = (filtered_revs, heads)
@@ -592,33 +572,12 @@ class Index:
         heads of [0, stop), and those of [0, stop) that are not heads of
         [0, start), each descending; -1 is removed when start is 0 < stop.
         start and stop lie in [0, len] (IndexError otherwise)."""
-        start, stop = operator.index(start), operator.index(stop)
-        length = len(self)
-        if not (0 <= start <= length and 0 <= stop <= length):
-            raise status.error_for(status.RANGE)
+        start, stop = protocol.headrevsdiff_range(start, stop, len(self))
         return dagops.headrevsdiff(self._graph(), start, stop)
-
-    def _gca_args(self, revs: tuple) -> Optional[List[int]]:
-        """The distinct revs of commonancestorsheads/ancestors, or None if
-        one is -1 (checked in order, as Mercurial does)."""
-        length = len(self)
-        distinct: List[int] = []
-        seen = set()
-        for rev in revs:
-            if not isinstance(rev, int):
-                raise TypeError("arguments must all be ints")
-            if rev == C.NULL_REV:
-                return None
-            if not 0 <= rev < length:
-                raise IndexError("index out of range")
-            if rev not in seen:
-                seen.add(rev)
-                distinct.append(rev)
-        return distinct
 
     def commonancestorsheads(self, *revs: int) -> List[int]:
         """Heads of the common ancestors of revs, descending (any number of revs)."""
-        distinct = self._gca_args(revs)
+        distinct = protocol.gca_args(revs, len(self))
         parents = self._graph()
         if distinct is None:
             return []
@@ -627,7 +586,7 @@ class Index:
     def ancestors(self, *revs: int) -> List[int]:
         """Greatest common ancestors of revs (the common ancestors heads
         furthest from a root), ascending (any number of revs)."""
-        distinct = self._gca_args(revs)
+        distinct = protocol.gca_args(revs, len(self))
         parents = self._graph()
         if distinct is None:
             return []
@@ -639,42 +598,16 @@ class Index:
         the order a breadth-first walk from heads meets them; with
         includepath, then every revision between them and heads, ascending.
         Roots outside [-1, len) are ignored; heads outside are IndexError."""
-        minroot = operator.index(minroot)
-        for position, value, kind in ((2, heads, list), (3, roots, list), (4, includepath, bool)):
-            if not isinstance(value, kind):
-                raise TypeError("argument %d must be %s, not %s"
-                                % (position, kind.__name__, type(value).__name__))
-        root_revs = [operator.index(root) for root in roots]
-        length = len(self)
-        head_revs = []
-        for head in heads:
-            head = operator.index(head)
-            if not -1 <= head < length:
-                raise IndexError("head out of range")
-            head_revs.append(head)
+        minroot, head_revs, root_revs = protocol.reachableroots_args(
+            minroot, heads, roots, includepath, len(self))
         return dagops.reachableroots(self._graph(), minroot, head_revs, root_revs, includepath)
 
     def computephasesmapsets(self, roots: Dict[int, Set[int]]) -> Tuple[int, Dict[int, Set[int]]]:
         """(len, {phase: set of revisions}) for phases 1, 2, 32 and 96, from
         roots {phase: set of root revisions}: a revision has the highest
         phase of its own roots' and its parents'."""
-        if not isinstance(roots, dict):
-            raise TypeError("roots must be a dictionary")
         length = len(self)
-        by_phase = {}
-        for phase in dagops.TRACKED_PHASES:
-            revs = dict.get(roots, phase, _MISSING)
-            if revs is _MISSING:
-                continue
-            if not isinstance(revs, set):
-                raise TypeError("roots must be a set of nodes")
-            checked = []
-            for rev in revs:
-                rev = operator.index(rev)
-                if not 0 <= rev < length:
-                    raise ValueError("revlog index out of range: %d" % rev)
-                checked.append(rev)
-            by_phase[phase] = checked
+        by_phase = protocol.phase_roots(roots, length)
         return length, dagops.phasesets(self._graph(), by_phase)
 
     def lazyancestors(self, revs: Iterable[int], stoprev: int = 0,
@@ -682,14 +615,14 @@ class Index:
         """The ancestors of revs (not below stoprev), computed as needed:
         iterates newest first, `rev in` walks only down to rev.  revs in
         [-1, len) (IndexError otherwise)."""
-        checked = self._check_revs(revs)
+        checked = protocol.graph_revs(revs, len(self))
         stoprev = operator.index(stoprev)
         return dagops.LazyAncestors(self._graph(), checked, stoprev, bool(inclusive))
 
     def descendants(self, revs: Iterable[int], inclusive: bool = False) -> List[int]:
         """Descendants of revs, ascending (revs themselves if inclusive; -1
         too when given).  Every revision descends from -1."""
-        checked = self._check_revs(revs)
+        checked = protocol.graph_revs(revs, len(self))
         marks = dagops.descendant_marks(self._graph(), checked, bool(inclusive))
         found = dagops.marked(marks, len(self))
         if inclusive and C.NULL_REV in checked:
@@ -699,20 +632,20 @@ class Index:
     def isancestor(self, a: int, b: int) -> bool:
         """Whether a is an ancestor of b; a revision is its own ancestor and
         -1 is everyone's.  a and b in [-1, len) (IndexError otherwise)."""
-        a, b = self._check_revs((a, b))
+        a, b = protocol.graph_revs((a, b), len(self))
         return dagops.isancestor(self._graph(), a, b)
 
     def ancestors_bitmap(self, revs: Iterable[int], inclusive: bool = True) -> Bitmap:
         """The ancestors of revs (revs too if inclusive) as a Bitmap; the
         null revision is never in one."""
-        checked = self._check_revs(revs)
+        checked = protocol.graph_revs(revs, len(self))
         marks = dagops.ancestor_marks(self._graph(), checked, bool(inclusive))
         return Bitmap.from_marks(marks[:len(self)])
 
     def descendants_bitmap(self, revs: Iterable[int], inclusive: bool = True) -> Bitmap:
         """The descendants of revs (revs too if inclusive) as a Bitmap; the
         null revision is never in one."""
-        checked = self._check_revs(revs)
+        checked = protocol.graph_revs(revs, len(self))
         marks = dagops.descendant_marks(self._graph(), checked, bool(inclusive))
         return Bitmap.from_marks(marks[:len(self)])
 
@@ -731,5 +664,5 @@ def _filter(contains):
         try:
             return bool(contains(rev))
         except Exception as exc:
-            raise TypeError("unable to check filter") from exc
+            raise protocol.filter_failed() from exc
     return filtered
