@@ -2,12 +2,14 @@
  * dagops.c - questions about the revision graph: heads, common ancestors,
  * reachability, phases, ancestors and descendants.
  *
- * The parents of every revision are read once into an array kept with the
- * index, and checked on the way: each lies in [-1, rev).  The walks below
- * then index arrays with them unchecked, and every walk only moves to lower
- * revisions: none recurses, each ends after O(length) steps.  Their working
- * memory is kept with the index too, sized to it and left zeroed after
- * every call, so that a walk pays for what it touches, not for the length.
+ * Parents are read from the entries, as Mercurial reads them, and each must
+ * lie in [-1, rev): the first question checks them all (dag->checked
+ * remembers how far; the walks that read most entries anyway check them on
+ * their way), so the walks index arrays with them unchecked and only ever
+ * move to lower revisions: none recurses, each ends after O(length) steps.
+ * Their working memory is kept with the index, sized to it and left zeroed
+ * after every call, so that a walk pays for what it touches, not for the
+ * length of the index.
  *
  * The answers are Mercurial 7.2.4's (cext/revlog.c, ancestor.py), lists in
  * the same order, without its limit of 24 revisions for common ancestors.

@@ -145,7 +145,8 @@ class GraphMethods:
 
     def _filtered_heads(self, stop: int, contains) -> List[int]:
         """headrevs asking contains(rev), from C, about the revisions
-        Mercurial's C index asks about, in its order."""
+        Mercurial's C index asks about, in its order.  The index is locked
+        meanwhile: a filter must not call back into it."""
         cells = self._cells or self._graph_cells()
         call = _FilterCall(contains)
         handle = ffi.new_handle(call)
