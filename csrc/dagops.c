@@ -56,12 +56,6 @@ struct graph {
 	size_t size, at; /* entry size, position of p1 in an entry */
 };
 
-static inline uint32_t be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
 static int32_t as_int32(uint32_t u)
 {
 	return u <= 0x7fffffffu ? (int32_t)u : -(int32_t)(~u) - 1;
@@ -82,7 +76,7 @@ static inline const uint8_t *parents_at(const struct graph *g, int64_t rev)
 /* A checked parent (in [-1, rev): -1 wraps to 0 and back). */
 static inline int32_t parent(const uint8_t *parents, int which)
 {
-	return (int32_t)(be32(parents + 4 * which) + 1u) - 1;
+	return (int32_t)(index_read_be32(parents + 4 * which) + 1u) - 1;
 }
 
 /* Whether a stored parent of rev lies outside [-1, rev): with -1 wrapped
@@ -134,7 +128,7 @@ static int check_range(struct dag_state *dag, const struct graph *g,
 
 	for (rev = from > dag->checked ? from : dag->checked; rev < to; rev++) {
 		const uint8_t *ps = parents_at(&local, rev);
-		uint32_t p1 = be32(ps), p2 = be32(ps + 4);
+		uint32_t p1 = index_read_be32(ps), p2 = index_read_be32(ps + 4);
 
 		if (bad_parent(p1, rev) || bad_parent(p2, rev)) {
 			return parent_error(dag, rev, p1, p2, err);
@@ -164,7 +158,8 @@ static int check_parents(struct dag_state *dag, const struct graph *g,
 static inline int unchecked_bad(const uint8_t *ps, int64_t rev, int64_t checked)
 {
 	return rev >= checked &&
-	       (bad_parent(be32(ps), rev) || bad_parent(be32(ps + 4), rev));
+	       (bad_parent(index_read_be32(ps), rev) ||
+	        bad_parent(index_read_be32(ps + 4), rev));
 }
 
 /* The index's graph state and where its parents lie, unchecked. */
@@ -214,7 +209,7 @@ static int graph(struct revlog_index *index, struct dag_state **out,
 	return check_parents(*out, g, revlog_index_length(index), err);
 }
 
-/* ---- working memory ---------------------------------------------------- */
+/* ---- working memory ----------------------------------------------------- */
 
 /* `old` if it has room for `need` items of `size` bytes, else a zeroed
    replacement (old is freed), at least doubling; NULL if out of memory
@@ -355,7 +350,7 @@ static int graph_for(struct revlog_index *index, const int64_t *revs,
 	return check_revs(revs, n, low, revlog_index_length(index), err);
 }
 
-/* ---- heads ------------------------------------------------------------- */
+/* ---- heads -------------------------------------------------------------- */
 
 /* Unfiltered: a revision is a head unless it is a parent.  Parents not
    checked yet are checked on the way, in one pass over the entries. */
@@ -368,7 +363,7 @@ static int mark_parents_checking(struct dag_state *dag, const struct graph *g,
 
 	for (rev = 0; rev < stop; rev++) {
 		const uint8_t *ps = parents_at(&local, rev);
-		uint32_t p1 = be32(ps), p2 = be32(ps + 4);
+		uint32_t p1 = index_read_be32(ps), p2 = index_read_be32(ps + 4);
 
 		if (rev >= checked && (bad_parent(p1, rev) || bad_parent(p2, rev))) {
 			return parent_error(dag, rev, p1, p2, err);
@@ -555,7 +550,7 @@ int revlog_index_headrevsdiff(struct revlog_index *index, int64_t start,
 	return REVLOG_OK;
 }
 
-/* ---- common ancestors ---------------------------------------------------- */
+/* ---- common ancestors --------------------------------------------------- */
 
 /* Whether v is the only revision a bit was seeded with. */
 static int sole_seed(int64_t v, int64_t nset, int32_t set0,
@@ -1217,7 +1212,7 @@ int revlog_index_reachableroots(struct revlog_index *index, int64_t minroot,
 	return REVLOG_OK;
 }
 
-/* ---- phases --------------------------------------------------------------- */
+/* ---- phases ------------------------------------------------------------- */
 
 static int phase_slot(int32_t phase)
 {
@@ -1288,7 +1283,8 @@ int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
 
 		if (unchecked_bad(ps, rev, dag->checked)) {
 			memset(flags + low, 0, (size_t)(length - low));
-			return parent_error(dag, rev, be32(ps), be32(ps + 4), err);
+			return parent_error(dag, rev, index_read_be32(ps),
+			                    index_read_be32(ps + 4), err);
 		}
 		a = flags[parent(ps, 0)];
 		b = flags[parent(ps, 1)];
@@ -1315,7 +1311,7 @@ int revlog_index_phases(struct revlog_index *index, const int64_t *roots,
 	return REVLOG_OK;
 }
 
-/* ---- ancestors and descendants ------------------------------------------------- */
+/* ---- ancestors and descendants ------------------------------------------ */
 
 static int marked(const uint64_t *marks, int64_t rev)
 {
@@ -1615,7 +1611,7 @@ int revlog_index_descendants_bitmap(struct revlog_index *index,
 	return REVLOG_OK;
 }
 
-/* ---- lazy ancestors ------------------------------------------------------------- */
+/* ---- lazy ancestors ----------------------------------------------------- */
 
 int revlog_ancestors_new(struct revlog_index *index, const int64_t *revs,
                          size_t n, int64_t stoprev, int32_t inclusive,

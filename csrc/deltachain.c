@@ -345,34 +345,75 @@ static int push_slices(struct revlog_index *index, const int64_t *lengths,
 	return status;
 }
 
+/* Where the chunks of the n revisions lie, as revlog_index_chunk_spans
+   says (the index is prepared, the revisions checked). */
+static int slice_spans(const struct revlog_index *index, const int64_t *revs,
+                       size_t n, int64_t *starts, int64_t *lengths,
+                       struct revlog_error_info *err)
+{
+	int64_t shift = index->inline_data ? (int64_t)index->layout->size : 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t rev = revs[i];
+		int32_t comp_len;
+
+		if (rev < 0) {
+			starts[i] = lengths[i] = 0;
+			continue;
+		}
+		comp_len = index_comp_len_raw(index, rev);
+		if (comp_len < 0) {
+			err->rev = rev;
+			err->value = comp_len;
+			return REVLOG_ERR_INDEX_BAD_LENGTH;
+		}
+		/* at most 2**48 + 2**31 * 96: far from overflowing */
+		starts[i] = (int64_t)index_start(index, rev) + (rev + 1) * shift;
+		lengths[i] = comp_len;
+	}
+	return REVLOG_OK;
+}
+
 int revlog_index_slicechunk(struct revlog_index *index, const int64_t *revs,
                             size_t n, double targetdensity,
                             int64_t mingapsize, struct revlog_revs *out,
                             struct revlog_error_info *err)
 {
-	int64_t *starts = NULL, *lengths = NULL, *cuts;
+	int64_t *starts = NULL, *lengths, *cuts, length;
 	int64_t count = 0, span, payload = 0, read, previous_end = -1;
-	struct gap *gaps = NULL;
+	struct gap *gaps;
 	size_t i, ngaps = 0, ncuts = 0;
 	int status = REVLOG_OK;
 
 	out->revs = NULL;
 	out->count = 0;
 	err->rev = err->value = -1;
+	length = revlog_index_length(index);
+	for (i = 0; i < n; i++) {
+		if (revs[i] < -1 || revs[i] >= length) {
+			err->rev = revs[i];
+			return REVLOG_ERR_RANGE;
+		}
+	}
 	if (n >= (size_t)INT32_MAX) {
 		return REVLOG_ERR_RANGE; /* positions are int32 */
 	}
 	if (n <= 1) {
 		goto whole;
 	}
-	starts = malloc(n * sizeof(int64_t));
-	lengths = malloc(n * sizeof(int64_t));
-	gaps = malloc(n * sizeof(struct gap));
-	if (!starts || !lengths || !gaps) {
-		status = REVLOG_ERR_NOMEM;
-		goto done;
+	status = index_prepare(index, err);
+	if (status != REVLOG_OK) {
+		return status;
 	}
-	status = revlog_index_chunk_spans(index, revs, n, starts, lengths, err);
+	/* starts, lengths and gaps in one block: n < 2**31 */
+	starts = malloc(n * (2 * sizeof(int64_t) + sizeof(struct gap)));
+	if (!starts) {
+		return REVLOG_ERR_NOMEM;
+	}
+	lengths = starts + n;
+	gaps = (struct gap *)(lengths + n);
+	status = slice_spans(index, revs, n, starts, lengths, err);
 	if (status != REVLOG_OK) {
 		goto done;
 	}
@@ -426,8 +467,6 @@ whole:
 	}
 done:
 	free(starts);
-	free(lengths);
-	free(gaps);
 	if (status == REVLOG_OK) {
 		out->revs = index->scratch;
 		out->count = count;

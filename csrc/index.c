@@ -27,25 +27,6 @@ static const struct entry_layout layout_cl2 = {
 	96, 8, 12, FIELD_NONE, FIELD_NONE, 16, 20, 24, 56, 64, 68, 69, 0,
 };
 
-uint32_t index_read_be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static uint64_t read_be64(const uint8_t *p)
-{
-	return ((uint64_t)index_read_be32(p) << 32) | index_read_be32(p + 4);
-}
-
-static int32_t read_int32(const uint8_t *p)
-{
-	uint32_t u = index_read_be32(p);
-	/* two's complement without implementation-defined conversion */
-	return u <= 0x7fffffffu ? (int32_t)u
-	                        : -(int32_t)(~u) - 1;
-}
-
 static void write_be32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -105,7 +86,7 @@ static int inline_scan(const uint8_t *data, size_t len,
 			set_error(err, -1, n + 1);
 			return REVLOG_ERR_INDEX_TOO_LARGE;
 		}
-		comp_len = read_int32(data + pos + layout->comp_len);
+		comp_len = index_read_int32(data + pos + layout->comp_len);
 		if (comp_len < 0) {
 			set_error(err, n, comp_len);
 			return REVLOG_ERR_INDEX_BAD_LENGTH;
@@ -228,19 +209,6 @@ int index_prepare(struct revlog_index *index, struct revlog_error_info *err)
 	return status;
 }
 
-const uint8_t *index_entry_at(const struct revlog_index *index, int64_t rev)
-{
-	size_t size = index->layout->size;
-
-	if (rev >= index->ondisk) {
-		return index->added + (size_t)(rev - index->ondisk) * size;
-	}
-	if (index->inline_data) {
-		return index->data + index->offsets[rev];
-	}
-	return index->data + (size_t)rev * size;
-}
-
 const uint8_t index_nullid[REVLOG_NODE_SIZE] = {0};
 
 const uint8_t *index_node_at(const struct revlog_index *index, int64_t rev)
@@ -249,11 +217,6 @@ const uint8_t *index_node_at(const struct revlog_index *index, int64_t rev)
 		return index_nullid;
 	}
 	return index_entry_at(index, rev) + index->layout->node;
-}
-
-int32_t index_comp_len_raw(const struct revlog_index *index, int64_t rev)
-{
-	return read_int32(index_entry_at(index, rev) + index->layout->comp_len);
 }
 
 int index_comp_len(const struct revlog_index *index, int64_t rev,
@@ -276,7 +239,7 @@ int index_base(const struct revlog_index *index, int64_t rev, int32_t *out,
 		*out = (int32_t)rev;
 		return REVLOG_OK;
 	}
-	*out = read_int32(index_entry_at(index, rev) + at);
+	*out = index_read_int32(index_entry_at(index, rev) + at);
 	if (*out < -1 || *out > rev) {
 		set_error(err, rev, *out);
 		return REVLOG_ERR_INDEX_BAD_BASE;
@@ -290,8 +253,8 @@ int index_parents(const struct revlog_index *index, int64_t rev,
 	const uint8_t *entry = index_entry_at(index, rev);
 	int i;
 
-	ps[0] = read_int32(entry + index->layout->p1);
-	ps[1] = read_int32(entry + index->layout->p2);
+	ps[0] = index_read_int32(entry + index->layout->p1);
+	ps[1] = index_read_int32(entry + index->layout->p2);
 	for (i = 0; i < 2; i++) {
 		if (ps[i] < -1 || ps[i] > maxrev) {
 			set_error(err, rev, ps[i]);
@@ -305,17 +268,6 @@ uint16_t index_flags(const struct revlog_index *index, int64_t rev)
 {
 	return (uint16_t)(index_read_be32(index_entry_at(index, rev) + 4) &
 	                  0xffffu);
-}
-
-/* The rev's data offset: rev 0's high bytes hold the header in v1/v2. */
-uint64_t index_start(const struct revlog_index *index, int64_t rev)
-{
-	const uint8_t *entry = index_entry_at(index, rev);
-
-	if (rev == 0 && index->layout->has_header) {
-		return 0;
-	}
-	return read_be64(entry) >> 16;
 }
 
 int revlog_index_entry(struct revlog_index *index, int64_t rev,
@@ -342,25 +294,27 @@ int revlog_index_entry(struct revlog_index *index, int64_t rev,
 		return status;
 	}
 	e = index_entry_at(index, rev);
-	out->offset_flags = read_be64(e);
+	out->offset_flags = index_read_be64(e);
 	if (rev == 0 && l->has_header && index->ondisk > 0) {
 		out->offset_flags &= 0xffffu; /* only the flags: the header */
 	}
-	out->comp_len = read_int32(e + l->comp_len);
-	out->raw_len = read_int32(e + l->raw_len);
-	out->base = l->base == FIELD_NONE ? (int32_t)rev : read_int32(e + l->base);
-	out->link = l->link == FIELD_NONE ? (int32_t)rev : read_int32(e + l->link);
-	out->p1 = read_int32(e + l->p1);
-	out->p2 = read_int32(e + l->p2);
+	out->comp_len = index_read_int32(e + l->comp_len);
+	out->raw_len = index_read_int32(e + l->raw_len);
+	out->base = l->base == FIELD_NONE ? (int32_t)rev
+	                                  : index_read_int32(e + l->base);
+	out->link = l->link == FIELD_NONE ? (int32_t)rev
+	                                  : index_read_int32(e + l->link);
+	out->p1 = index_read_int32(e + l->p1);
+	out->p2 = index_read_int32(e + l->p2);
 	memcpy(out->node, e + l->node, REVLOG_NODE_SIZE);
 	if (l->sidedata_offset != FIELD_NONE) {
-		out->sidedata_offset = read_be64(e + l->sidedata_offset);
-		out->sidedata_len = read_int32(e + l->sidedata_len);
+		out->sidedata_offset = index_read_be64(e + l->sidedata_offset);
+		out->sidedata_len = index_read_int32(e + l->sidedata_len);
 		out->data_comp_mode = e[l->comp_modes] & 3;
 		out->sidedata_comp_mode = (e[l->comp_modes] >> 2) & 3;
 	}
 	if (l->rank != FIELD_NONE) {
-		out->rank = read_int32(e + l->rank);
+		out->rank = index_read_int32(e + l->rank);
 	}
 	return REVLOG_OK;
 }

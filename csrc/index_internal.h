@@ -58,15 +58,63 @@ struct revlog_index {
 /* Make every entry addressable (builds the inline offsets). */
 int index_prepare(struct revlog_index *index, struct revlog_error_info *err);
 
-/* Packed entry of 0 <= rev < length; the index must be prepared. */
-const uint8_t *index_entry_at(const struct revlog_index *index, int64_t rev);
+/* Big-endian fields of packed entries. */
+static inline uint32_t index_read_be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static inline uint64_t index_read_be64(const uint8_t *p)
+{
+	return ((uint64_t)index_read_be32(p) << 32) | index_read_be32(p + 4);
+}
+
+static inline int32_t index_read_int32(const uint8_t *p)
+{
+	uint32_t u = index_read_be32(p);
+	/* two's complement without implementation-defined conversion */
+	return u <= 0x7fffffffu ? (int32_t)u : -(int32_t)(~u) - 1;
+}
+
+/* Packed entry of 0 <= rev < length; the index must be prepared.  Inline:
+   the walks call it for every revision. */
+static inline const uint8_t *index_entry_at(const struct revlog_index *index,
+                                            int64_t rev)
+{
+	size_t size = index->layout->size;
+
+	if (rev >= index->ondisk) {
+		return index->added + (size_t)(rev - index->ondisk) * size;
+	}
+	if (index->inline_data) {
+		return index->data + index->offsets[rev];
+	}
+	return index->data + (size_t)rev * size;
+}
 
 /* Node of -1 <= rev < length; the index must be prepared. */
 const uint8_t *index_node_at(const struct revlog_index *index, int64_t rev);
 
 /* Fields of a prepared index's rev (0 <= rev < length).  The checked
    ones fill err and return a status when the value is out of range. */
-int32_t index_comp_len_raw(const struct revlog_index *index, int64_t rev);
+static inline int32_t index_comp_len_raw(const struct revlog_index *index,
+                                         int64_t rev)
+{
+	return index_read_int32(index_entry_at(index, rev) +
+	                        index->layout->comp_len);
+}
+
+/* The rev's data offset: rev 0's high bytes hold the header in v1/v2. */
+static inline uint64_t index_start(const struct revlog_index *index,
+                                   int64_t rev)
+{
+	if (rev == 0 && index->layout->has_header) {
+		return 0;
+	}
+	return index_read_be64(index_entry_at(index, rev)) >> 16;
+}
+
 int index_comp_len(const struct revlog_index *index, int64_t rev,
                    int32_t *out, struct revlog_error_info *err);
 int index_base(const struct revlog_index *index, int64_t rev, int32_t *out,
@@ -74,7 +122,6 @@ int index_base(const struct revlog_index *index, int64_t rev, int32_t *out,
 int index_parents(const struct revlog_index *index, int64_t rev,
                   int64_t maxrev, int32_t *ps, struct revlog_error_info *err);
 uint16_t index_flags(const struct revlog_index *index, int64_t rev);
-uint64_t index_start(const struct revlog_index *index, int64_t rev);
 
 /* Node tree upkeep, called by index.c. */
 void nodetree_added(struct revlog_index *index, int64_t rev);
@@ -84,8 +131,6 @@ void nodetree_free(struct nodetree *nt);
 /* Graph upkeep (dagops.c), called by index.c. */
 void dag_truncating(struct revlog_index *index, int64_t start);
 void dag_free(struct revlog_index *index);
-
-uint32_t index_read_be32(const uint8_t *p);
 
 extern const uint8_t index_nullid[REVLOG_NODE_SIZE];
 

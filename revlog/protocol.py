@@ -225,4 +225,9 @@ def check_slice_revs(revs: List[int], length: int) -> None:
     """slicechunktodensity's revisions lie in [-1, length) (IndexError)."""
     for rev in revs:
         if not -1 <= rev < length:
-            raise IndexError("index out of range: %d" % rev)
+            raise slice_rev_error(rev)
+
+
+def slice_rev_error(rev: int) -> IndexError:
+    """The exception for a revision slicechunktodensity has no entry for."""
+    return IndexError("index out of range: %d" % rev)

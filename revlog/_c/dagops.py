@@ -313,14 +313,23 @@ class GraphMethods:
         `mingapsize` bytes are never skipped.
         """
         revs = list(revs)
-        if len(revs) <= 1:
+        count = len(revs)
+        if count <= 1:
             return [revs]
-        protocol.check_slice_revs(revs, self._length)
+        try:  # one C call to convert them, C checks their range
+            packed = ffi.from_buffer("int64_t[]", struct.pack("%dq" % count, *revs))
+        except struct.error:
+            protocol.check_slice_revs(revs, self._length)  # the exception pure raises
+            raise TypeError("revisions must be ints") from None
         mingapsize = min(max(mingapsize, _INT64_MIN), _INT64_MAX)
         cells = self._cells or self._graph_cells()
         with self._lock:
-            self._call(lib.revlog_index_slicechunk, revs, len(revs), targetdensity, mingapsize,
-                       cells.revs)
+            code = lib.revlog_index_slicechunk(self._index, packed, count, targetdensity, mingapsize,
+                                               cells.revs, self._err)
+            if code != _OK:
+                if code == lib.REVLOG_ERR_RANGE:
+                    raise protocol.slice_rev_error(self._err.rev)
+                raise self._error(code)
             bounds = _listed(cells.revs)
         if len(bounds) == 2:
             return [revs]
