@@ -234,11 +234,11 @@ int revlog_index_chunk_spans(struct revlog_index *index, const int64_t *revs,
 /* ---- revision graph: heads, common ancestors, reachability, phases,
  *      ancestors and descendants (csrc/dagops.c, bitmap.c) ----
  *
- * The graph functions read the parents of every revision once into an
- * array kept with the index (extended after appends, cut by truncate,
- * dropped by clearcaches) and check them on the way: a parent outside
- * [-1, rev) anywhere is REVLOG_ERR_INDEX_BAD_PARENT naming the lowest such
- * revision (p1 before p2), whatever the question.  Revisions given as
+ * The graph functions read parents from the entries, and the first of them
+ * to run on an index checks every one (appended entries are checked by the
+ * next; truncate and clearcaches forget what was checked past them): a
+ * parent outside [-1, rev) anywhere is REVLOG_ERR_INDEX_BAD_PARENT naming
+ * the lowest such revision (p1 before p2), whatever the question.  Revisions given as
  * arguments must lie in the ranges stated (REVLOG_ERR_RANGE otherwise).
  * Lists of revisions are written to memory owned by the index, valid until
  * the next call on it.  No function recurses; each runs in time and memory
