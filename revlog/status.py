@@ -10,6 +10,7 @@ OK = 0
 NOMEM = 1
 INTERNAL = 2
 RANGE = 3
+CALLBACK = 4  # a Python callback (a headrevs filter) raised; the wrapper re-raises
 PATCH_TRUNCATED = 10
 PATCH_BAD_RANGE = 11
 PATCH_PAST_END = 12
