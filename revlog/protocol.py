@@ -231,3 +231,25 @@ def check_slice_revs(revs: List[int], length: int) -> None:
 def slice_rev_error(rev: int) -> IndexError:
     """The exception for a revision slicechunktodensity has no entry for."""
     return IndexError("index out of range: %d" % rev)
+
+
+def slice_args(revs, targetdensity, mingapsize) -> Tuple[List[int], float, int]:
+    """slicechunktodensity's arguments as both backends use them: revs a
+    list, the density a float, the gap an int clamped to int64 (TypeError
+    with the same message in both backends otherwise)."""
+    revs = list(revs)
+    try:
+        targetdensity = float(targetdensity)
+        mingapsize = operator.index(mingapsize)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError("slicechunktodensity(revs, targetdensity: float, mingapsize: int)") from None
+    return revs, targetdensity, min(max(mingapsize, -(1 << 63)), (1 << 63) - 1)
+
+
+def parse_index2(index_class, data, inline, uses_generaldelta, uses_delta_info, fmt):
+    """The body of both backends' parse_index2: (index, cache), cache being
+    (0, data) for an inline revlog (its data lives in the index buffer)."""
+    check_format(fmt)
+    inline = bool(inline) and fmt != C.CHANGELOGV2
+    index = index_class(data, inline, bool(uses_generaldelta), bool(uses_delta_info), fmt)
+    return index, ((0, data) if inline else None)

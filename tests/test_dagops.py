@@ -25,6 +25,7 @@ import gc
 import hashlib
 import importlib
 import mmap
+import struct
 import sys
 import time
 from array import array
@@ -901,3 +902,18 @@ def test_long_linear_history(backend):
     assert phases == (LONG, {1: {top - 2, top - 1}, 2: {top}, 32: set(), 96: set()})
     elapsed = time.perf_counter() - started
     assert elapsed < 60, elapsed
+
+
+def test_lazyancestors_after_truncation(backends):
+    """A walk over revisions the index no longer holds is an IndexError in both backends."""
+    rows = b"".join(struct.pack(">Qiiiiii20s12x", 0, 0, 0, i, i, i - 1, -1, bytes([i + 1]) * 20)
+                    for i in range(5))
+    for be in backends:
+        index, _ = be.parse_index2(rows, False, True)
+        walk = index.lazyancestors([4], 0, True)
+        assert 3 in walk
+        del index[2:-1]
+        with pytest.raises(IndexError, match="revlog index out of range"):
+            list(walk)
+        with pytest.raises(IndexError, match="revlog index out of range"):
+            1 in walk

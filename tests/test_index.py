@@ -607,3 +607,13 @@ def test_slicing_with_the_null_revision_anywhere(backends):
             index.slicechunktodensity([1, -1], 0.9, 0)
         outcomes.append(index.slicechunktodensity([0, 1, 2], 0.5, 0))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("density,gap", [(0.5, 1.5), ("a", 0), (None, 0), (1 << 2000, 0)])
+def test_slicing_argument_types(backends, density, gap):
+    rows = b"".join(struct.pack(">Qiiiiii20s12x", (i * 10) << 16, 10, 10, i, i, i - 1, -1, bytes([i + 1]) * 20)
+                    for i in range(3))
+    for be in backends:
+        index, _ = be.parse_index2(rows, False, True)
+        with pytest.raises(TypeError, match=r"slicechunktodensity\(revs, targetdensity: float, mingapsize: int\)"):
+            index.slicechunktodensity([0, 1, 2], density, gap)

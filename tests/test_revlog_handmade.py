@@ -155,32 +155,24 @@ def entry_field_offset(rev, field_offset):
     return rev * C.INDEX_ENTRY_V1.size + field_offset
 
 
-def test_out_of_range_delta_base(backend, tmp_path):
+BAD_FIELDS = [
+    # (entry, field offset, value, [(Revlog method, argument, message pattern)])
+    (4, 16, 9, [("revision", 4, "sample.i: delta base out of range: revision 4 has delta base 9"),
+                ("chainlen", 4, "delta base out of range")]),
+    (3, 24, 40, [("parentrevs", 3, "parent out of range: revision 3 has parent 40"),
+                 ("revision", 3, "parent out of range")]),
+    (2, 8, -5, [("revision", 2, "revision 2 has a negative compressed length -5")]),
+]
+
+
+@pytest.mark.parametrize("rev,field,value,calls", BAD_FIELDS, ids=["base", "parent", "length"])
+def test_bad_entry_fields(backend, tmp_path, rev, field, value, calls):
     path, _, _ = written(tmp_path, "v1-split")
-    corrupt(path, entry_field_offset(4, 16), struct.pack(">i", 9))
+    corrupt(path, entry_field_offset(rev, field), struct.pack(">i", value))
     rl = revlog.open(path, backend=backend)
-    with pytest.raises(errors.CorruptedIndex, match="sample.i: delta base out of range: revision 4 has delta base 9"):
-        rl.revision(4)
-    with pytest.raises(errors.CorruptedIndex, match="delta base out of range"):
-        rl.chainlen(4)
-
-
-def test_out_of_range_parent(backend, tmp_path):
-    path, _, _ = written(tmp_path, "v1-split")
-    corrupt(path, entry_field_offset(3, 24), struct.pack(">i", 40))
-    rl = revlog.open(path, backend=backend)
-    with pytest.raises(errors.CorruptedIndex, match="parent out of range: revision 3 has parent 40"):
-        rl.parentrevs(3)
-    with pytest.raises(errors.CorruptedIndex, match="parent out of range"):
-        rl.revision(3)
-
-
-def test_negative_length(backend, tmp_path):
-    path, _, _ = written(tmp_path, "v1-split")
-    corrupt(path, entry_field_offset(2, 8), struct.pack(">i", -5))
-    rl = revlog.open(path, backend=backend)
-    with pytest.raises(errors.CorruptedIndex, match="revision 2 has a negative compressed length -5"):
-        rl.revision(2)
+    for method, argument, pattern in calls:
+        with pytest.raises(errors.CorruptedIndex, match=pattern):
+            getattr(rl, method)(argument)
 
 
 def test_zstd_bomb_is_refused(backend, tmp_path):

@@ -312,7 +312,7 @@ class GraphMethods:
         the data read is at least `targetdensity` useful; gaps up to
         `mingapsize` bytes are never skipped.
         """
-        revs = list(revs)
+        revs, targetdensity, mingapsize = protocol.slice_args(revs, targetdensity, mingapsize)
         count = len(revs)
         if count <= 1:
             return [revs]
@@ -321,7 +321,6 @@ class GraphMethods:
         except struct.error:
             protocol.check_slice_revs(revs, self._length)  # the exception pure raises
             raise TypeError("revisions must be ints") from None
-        mingapsize = min(max(mingapsize, _INT64_MIN), _INT64_MAX)
         cells = self._cells or self._graph_cells()
         with self._lock:
             code = lib.revlog_index_slicechunk(self._index, packed, count, targetdensity, mingapsize,

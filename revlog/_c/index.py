@@ -68,10 +68,7 @@ def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: b
     `cache` is (0, data) for an inline revlog (its data lives in the index
     buffer), else None.
     """
-    protocol.check_format(format)
-    inline = bool(inline) and format != C.CHANGELOGV2
-    index = Index(data, inline, bool(uses_generaldelta), bool(uses_delta_info), format)
-    return index, ((0, data) if inline else None)
+    return protocol.parse_index2(Index, data, inline, uses_generaldelta, uses_delta_info, format)
 
 
 def _raise(code: int, err) -> None:

@@ -384,9 +384,12 @@ class LazyAncestors:
     """
 
     def __init__(self, parents: Parents, revs: Iterable[int], stoprev: int = 0,
-                 inclusive: bool = False):
+                 inclusive: bool = False, index_length: Optional[Callable[[], int]] = None):
         revs = set(revs)
         self._parents = parents
+        # the owning index's current length: walking after the index lost
+        # revisions is an IndexError, as in the C backend
+        self._index_length = index_length
         self._length = len(parents.p1)  # appends to the table leave it as it was
         self._stoprev = stoprev
         self._inclusive = bool(inclusive)
@@ -394,10 +397,15 @@ class LazyAncestors:
         self._null = self._inclusive and stoprev <= NULL_REV and NULL_REV in revs
         self._walk: Optional[_Walk] = None  # the walk membership tests advance
 
+    def _check_index(self) -> None:
+        if self._index_length is not None and self._index_length() < self._length:
+            raise IndexError("revlog index out of range")
+
     def _new_walk(self) -> "_Walk":
         return _Walk(self._parents, self._length, self._revs, self._stoprev, self._inclusive)
 
     def __iter__(self) -> Iterator[int]:
+        self._check_index()
         walk = self._new_walk()
         while True:
             rev = walk.next()
@@ -417,6 +425,7 @@ class LazyAncestors:
             return target == NULL_REV and self._null
         if target < self._stoprev or target >= self._length:
             return False
+        self._check_index()
         if self._walk is None:
             self._walk = self._new_walk()
         return self._walk.reach(target)

@@ -38,10 +38,7 @@ def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: b
     `cache` is (0, data) for an inline revlog (its data lives in the index
     buffer), else None.
     """
-    protocol.check_format(format)
-    inline = bool(inline) and format != C.CHANGELOGV2
-    index = Index(data, inline, bool(uses_generaldelta), bool(uses_delta_info), format)
-    return index, ((0, data) if inline else None)
+    return protocol.parse_index2(Index, data, inline, uses_generaldelta, uses_delta_info, format)
 
 
 class Index:
@@ -375,7 +372,7 @@ class Index:
         the data read is at least `targetdensity` useful; gaps up to
         `mingapsize` bytes are never skipped.
         """
-        revs = list(revs)
+        revs, targetdensity, mingapsize = protocol.slice_args(revs, targetdensity, mingapsize)
         if len(revs) <= 1:
             return [revs]
         protocol.check_slice_revs(revs, len(self))
@@ -617,7 +614,7 @@ class Index:
         [-1, len) (IndexError otherwise)."""
         checked = protocol.graph_revs(revs, len(self))
         stoprev = operator.index(stoprev)
-        return dagops.LazyAncestors(self._graph(), checked, stoprev, bool(inclusive))
+        return dagops.LazyAncestors(self._graph(), checked, stoprev, bool(inclusive), self.__len__)
 
     def descendants(self, revs: Iterable[int], inclusive: bool = False) -> List[int]:
         """Descendants of revs, ascending (revs themselves if inclusive; -1
