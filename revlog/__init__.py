@@ -9,5 +9,7 @@ from revlog.revlog import Format, Revlog, open
 parse_index2 = policy.namespace.parse_index2
 patches = policy.namespace.patches
 patchedsize = policy.namespace.patchedsize
+textdiff = policy.namespace.textdiff
 
-__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy"]
+__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy",
+           "textdiff"]

@@ -1,0 +1,182 @@
+"""textdiff: its delta rebuilds the new text, C == pure byte for byte, sizes near Mercurial's."""
+import random
+from typing import List, Tuple
+
+import pytest
+from hypothesis import given, strategies as st
+
+from revlog import constants, errors
+from revlog._pure import bdiff as pure_bdiff
+from deltas import HEADER, apply_one
+import hgoracle
+
+
+def hunks_of(delta: bytes) -> List[Tuple[int, int, bytes]]:
+    """The (start, end, data) hunks of a well-formed delta."""
+    out = []
+    pos = 0
+    while pos < len(delta):
+        start, end, length = HEADER.unpack_from(delta, pos)
+        out.append((start, end, delta[pos + 12:pos + 12 + length]))
+        pos += 12 + length
+    assert pos == len(delta)
+    return out
+
+
+def check_delta(backend, a: bytes, b: bytes) -> bytes:
+    """textdiff(a, b) on one backend, checked: it rebuilds b and its hunks are lean."""
+    d = backend.textdiff(a, b)
+    assert backend.patches(a, [d]) == b
+    assert apply_one(a, d) == b
+    last_end = -1
+    for start, end, data in hunks_of(d):
+        assert last_end < start <= end <= len(a)  # ascending, never touching
+        assert start < end or data  # every hunk changes something
+        assert a[start:start + 1] != data[:1] or not data or start == end  # trimmed start
+        last_end = end
+    return d
+
+
+# ---- texts worth diffing ----------------------------------------------------
+
+# Lines drawn from a small pool, so that lines repeat (blank lines, braces,
+# CRLF endings, lines without a newline, a long line).
+LINE_POOL = [b"\n", b"}\n", b"\r\n", b"a\n", b"b\n", b"abc\n", b"abd\n", b"x", b"\n\n",
+             b"line\r\n", b"\x00\xff\n", b"y" * 300 + b"\n"]
+
+
+@st.composite
+def line_texts(draw):
+    """A text made of lines from LINE_POOL and some unique lines."""
+    parts = draw(st.lists(st.one_of(st.sampled_from(LINE_POOL),
+                                    st.binary(max_size=12).map(lambda x: x + b"\n")), max_size=40))
+    return b"".join(parts)
+
+
+@st.composite
+def edited(draw, texts):
+    """(a, b): a text and a version of it with a few line or byte edits."""
+    a = draw(texts)
+    b = bytearray(a)
+    for _ in range(draw(st.integers(0, 4))):
+        pos = draw(st.integers(0, len(b)))
+        if draw(st.booleans()):
+            b[pos:pos] = draw(st.one_of(line_texts(), st.binary(max_size=8)))
+        else:
+            del b[pos:pos + draw(st.integers(0, 20))]
+    return a, bytes(b)
+
+
+text_pairs = st.one_of(
+    st.tuples(st.binary(max_size=200), st.binary(max_size=200)),
+    edited(st.binary(max_size=300)),
+    edited(line_texts()),
+    st.tuples(line_texts(), line_texts()),
+    st.tuples(st.text("\n", max_size=50).map(str.encode), st.text("\n", max_size=50).map(str.encode)),
+    st.tuples(st.text("\r\n", max_size=50).map(str.encode), st.text("\r\na", max_size=50).map(str.encode)),
+    edited(st.binary(min_size=1, max_size=5000).map(lambda x: x.replace(b"\n", b"."))),
+)
+
+
+@given(text_pairs)
+def test_delta_rebuilds_the_new_text(backend, pair):
+    a, b = pair
+    d = check_delta(backend, a, b)
+    assert (d == b"") == (a == b)
+
+
+@given(text_pairs)
+def test_c_and_pure_agree_byte_for_byte(backends, pair):
+    a, b = pair
+    results = {be.NAME: be.textdiff(a, b) for be in backends}
+    assert len(set(results.values())) == 1, results
+
+
+# ---- edge cases -------------------------------------------------------------
+
+def test_equal_texts_give_an_empty_delta(backend):
+    assert backend.textdiff(b"", b"") == b""
+    assert backend.textdiff(b"same\ntext\n", b"same\ntext\n") == b""
+    assert backend.textdiff(b"x" * 100000, b"x" * 100000) == b""
+
+
+def test_empty_old_text_is_one_insertion(backend):
+    assert backend.textdiff(b"", b"new\ntext") == HEADER.pack(0, 0, 8) + b"new\ntext"
+
+
+def test_empty_new_text_is_one_deletion(backend):
+    assert backend.textdiff(b"old\ntext\n", b"") == HEADER.pack(0, 9, 0)
+
+
+def test_accepts_any_buffer(backend):
+    a, b = b"one\ntwo\nthree\n", b"one\n2\nthree\n"
+    expected = backend.textdiff(a, b)
+    assert expected == HEADER.pack(4, 7, 1) + b"2"
+    assert backend.textdiff(bytearray(a), memoryview(b)) == expected
+    assert backend.textdiff(memoryview(a), bytearray(b)) == expected
+
+
+def test_one_changed_line_is_one_small_hunk(backend):
+    a = b"".join(b"file%05d\0%040x\n" % (i, i * 7919) for i in range(5000))
+    b = a.replace(b"file02500\0%040x" % (2500 * 7919), b"file02500\0%040x" % 1)
+    d = check_delta(backend, a, b)
+    [(start, end, data)] = hunks_of(d)
+    assert end - start == len(data) <= 40
+
+
+def test_insertions_and_deletions_are_found_among_repeated_lines(backend):
+    a = b"{\n}\n" * 50 + b"middle\n" + b"{\n}\n" * 50
+    b = b"{\n}\n" * 50 + b"{\n}\n" + b"middle\n" + b"{\n}\n" * 49
+    d = check_delta(backend, a, b)
+    assert len(d) <= 2 * (12 + 4)
+
+
+def test_moved_block_costs_about_the_block(backend):
+    block = b"".join(b"moved line %d\n" % i for i in range(100))
+    rest = b"".join(b"staying line %d\n" % i for i in range(1000))
+    a = block + rest
+    b = rest[:len(rest) // 2] + block + rest[len(rest) // 2:]
+    d = check_delta(backend, a, b)
+    assert len(d) <= len(block) + 2 * 12
+
+
+@pytest.mark.parametrize("name", ["repeated", "alternating", "reversed", "one long line",
+                                  "only newlines", "no common line"])
+def test_hostile_inputs_stay_correct(backend, name):
+    rng = random.Random(name)
+    n = 20000
+    if name == "repeated":
+        a, b = b"x\n" * n, b"x\n" * (n // 2) + b"y\n" + b"x\n" * (n // 2)
+    elif name == "alternating":
+        a = b"".join(b"%d\nsame\n" % i for i in range(n))
+        b = b"".join(b"%d\nsame\n" % (i + n) for i in range(n))
+    elif name == "reversed":
+        lines = [b"%d\n" % i for i in range(n)]
+        a, b = b"".join(lines), b"".join(reversed(lines))
+    elif name == "one long line":
+        a = bytes(rng.randrange(1, 256) for _ in range(1 << 16)).replace(b"\n", b"")
+        b = a[:1000] + b"changed" + a[2000:]
+    elif name == "only newlines":
+        a, b = b"\n" * n, b"\n" * (n + 7)
+    else:
+        a = b"".join(rng.choice([b"p\n", b"q\n"]) for _ in range(n))
+        b = b"".join(rng.choice([b"p\n", b"r\n"]) for _ in range(n))
+    check_delta(backend, a, b)
+
+
+def test_out_of_budget_regions_become_whole_hunks(monkeypatch):
+    """The work budget only coarsens the delta; it stays correct."""
+    a = b"".join(b"%d\n" % (i % 7) for i in range(300))
+    b = b"".join(b"%d\n" % (i % 5) for i in range(300))
+    fine = pure_bdiff.textdiff(a, b)
+    monkeypatch.setattr(pure_bdiff, "WORK_PER_LINE", 0)
+    monkeypatch.setattr(pure_bdiff, "WORK_BASE", 0)
+    coarse = pure_bdiff.textdiff(a, b)
+    assert apply_one(a, coarse) == b
+    assert len(hunks_of(coarse)) < len(hunks_of(fine))
+
+
+def test_texts_a_delta_cannot_address_are_refused(monkeypatch):
+    monkeypatch.setattr(constants, "DELTA_FIELD_MAX", 10)
+    with pytest.raises(errors.RevlogError, match="cannot diff a text of 11 bytes"):
+        pure_bdiff.textdiff(b"x" * 11, b"y")
