@@ -23,6 +23,7 @@ INDEX_BAD_BASE = 23
 INDEX_BAD_LENGTH = 24
 INDEX_BAD_OFFSET = 25
 INDEX_TOO_LARGE = 26
+DIFF_TOO_LARGE = 30
 
 # Largest text length the delta code accepts (the C core keeps lengths in
 # int64 with room to spare); far beyond anything a revlog can store.
@@ -66,7 +67,7 @@ def index_error(code: int, rev: int, value: int) -> errors.CorruptedIndex:
 
 
 def diff_error(size: int) -> errors.RevlogError:
-    """The exception for a text of `size` bytes, too long for textdiff."""
+    """The exception for a text of `size` bytes, too long for textdiff (DIFF_TOO_LARGE)."""
     return errors.RevlogError(
         "cannot diff a text of %d bytes: deltas address at most %d"
         % (size, constants.DELTA_FIELD_MAX)

@@ -1,12 +1,14 @@
 """textdiff: its delta rebuilds the new text, C == pure byte for byte, sizes near Mercurial's."""
+import concurrent.futures
 import random
 from typing import List, Tuple
 
 import pytest
 from hypothesis import given, strategies as st
 
-from revlog import constants, errors
+from revlog import constants, errors, status
 from revlog._pure import bdiff as pure_bdiff
+from conftest import load_backend
 from deltas import HEADER, apply_one
 import hgoracle
 
@@ -180,3 +182,97 @@ def test_texts_a_delta_cannot_address_are_refused(monkeypatch):
     monkeypatch.setattr(constants, "DELTA_FIELD_MAX", 10)
     with pytest.raises(errors.RevlogError, match="cannot diff a text of 11 bytes"):
         pure_bdiff.textdiff(b"x" * 11, b"y")
+
+
+def test_c_refuses_texts_a_delta_cannot_address():
+    """Sizes are checked before any byte is read, so a fake size is safe here."""
+    be = load_backend("c")
+    from revlog._c._revlog_c import ffi, lib
+
+    delta, size = ffi.new("char **"), ffi.new("size_t *")
+    code = lib.revlog_bdiff(b"x", constants.DELTA_FIELD_MAX + 1, b"y", 1, delta, size)
+    assert code == lib.REVLOG_ERR_DIFF_TOO_LARGE == status.DIFF_TOO_LARGE
+    assert delta[0] == ffi.NULL and size[0] == 0
+    code = lib.revlog_bdiff(b"a\nb\n", 4, b"a\nc\n", 4, delta, size)
+    assert code == lib.REVLOG_OK
+    assert ffi.unpack(delta[0], size[0]) == be.textdiff(b"a\nb\n", b"a\nc\n")
+    lib.revlog_bdiff_free(delta[0])
+
+
+def test_threads_diff_at_the_same_time(backend):
+    """The C backend keeps one differ per thread: no thread sees another's delta."""
+    rng = random.Random(7)
+    pairs = []
+    for _ in range(40):
+        lines = [b"line %d\n" % rng.randrange(500) for _ in range(rng.randrange(1, 400))]
+        edited = list(lines)
+        for _ in range(5):
+            edited.insert(rng.randrange(len(edited) + 1), b"new %d\n" % rng.randrange(99))
+        pairs.append((b"".join(lines), b"".join(edited)))
+    expected = [backend.textdiff(a, b) for a, b in pairs]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda p: backend.textdiff(*p), pairs)) == expected
+
+
+# ---- against Mercurial ------------------------------------------------------
+
+def hg_textdiff():
+    """Mercurial's mdiff.textdiff (its C bdiff on CPython, its pure one on PyPy)."""
+    hgoracle.mercurial()
+    from mercurial import mdiff
+
+    return mdiff.textdiff
+
+
+def successive_texts(repo) -> List[Tuple[bytes, bytes]]:
+    """(previous, next) raw texts of every revlog of a fixture repository."""
+    pairs = []
+    for rl in repo.revlogs:
+        texts = [rev["rawdata"] for rev in rl["revs"] if isinstance(rev["rawdata"], bytes)]
+        pairs.extend(zip(texts, texts[1:]))
+    return pairs
+
+
+def synthetic_manifests(count: int, files: int, seed: int) -> List[bytes]:
+    """Manifest texts (sorted "path\\0hex node\\n" lines), each a few random edits
+    (changed nodes, added and removed files) from the previous one."""
+    rng = random.Random(seed)
+    entries = {b"dir%d/file%05d.txt" % (i % 37, i): b"%040x" % rng.getrandbits(160)
+               for i in range(files)}
+    texts = []
+    for _ in range(count):
+        for _ in range(rng.randrange(1, 12)):
+            kind = rng.random()
+            path = rng.choice(sorted(entries))
+            if kind < 0.7:
+                entries[path] = b"%040x" % rng.getrandbits(160)
+            elif kind < 0.85:
+                del entries[path]
+            else:
+                entries[path + b".new"] = b"%040x" % rng.getrandbits(160)
+        texts.append(b"".join(p + b"\0" + n + b"\n" for p, n in sorted(entries.items())))
+    return texts
+
+
+def test_deltas_are_no_larger_than_mercurials_on_fixture_repositories(backend, hg_repos):
+    hg = hg_textdiff()
+    ours = theirs = 0
+    for name in ("zlib", "v0"):
+        for a, b in successive_texts(hg_repos[name]):
+            mine = check_delta(backend, a, b)
+            assert apply_one(a, hg(a, b)) == b
+            ours += len(mine)
+            theirs += len(hg(a, b))
+    assert theirs > 10000
+    assert ours <= 1.05 * theirs, (ours, theirs)
+
+
+def test_deltas_are_no_larger_than_mercurials_on_manifests(backend):
+    hg = hg_textdiff()
+    texts = synthetic_manifests(40, 800, seed=5)
+    ours = theirs = 0
+    for a, b in zip(texts, texts[1:]):
+        ours += len(check_delta(backend, a, b))
+        theirs += len(hg(a, b))
+    assert ours <= 1.05 * theirs, (ours, theirs)
