@@ -9,9 +9,10 @@
  *     every line gets the id of its content (ids in order of first
  *     appearance, a's lines before b's) through a hash table;
  *   - regions of line ids are matched from a stack, without recursion:
- *     equal lines at both ends match; else the lines found exactly once on
- *     each side are paired and the longest chain of pairs in the same order
- *     on both sides (patience sorting) splits the region; else the longest
+ *     equal lines at both ends match; a line alone on its side matches
+ *     where it first occurs on the other; else the lines found exactly once
+ *     on each side are paired and the longest chain of pairs in the same
+ *     order on both sides (patience sorting) splits the region; else the longest
  *     run of equal lines seeded by a rarer line splits it; else the region
  *     is one hunk.  All the matching work is counted and, past a budget
  *     linear in the number of lines, what is left becomes whole hunks;
@@ -31,8 +32,8 @@
 #define TEXT_MAX 0x7fffffffu
 /* as POPULAR_LIMIT, WORK_PER_LINE and WORK_BASE in revlog/_pure/bdiff.py */
 #define POPULAR_LIMIT 32
-#define WORK_PER_LINE 64
-#define WORK_BASE 100000
+#define WORK_PER_LINE 16
+#define WORK_BASE 10000
 #define NO_LINE (-1)
 /* A differ keeps its scratch memory and last delta up to this size. */
 #define KEEP_LIMIT ((size_t)4 << 20)
@@ -451,6 +452,62 @@ static int32_t longest_run(struct matcher *d, const struct region *r,
 	return best > 0 ? best : 0;
 }
 
+/*
+ * Push the regions of r before, between and after the runs (run_a[t],
+ * run_b[t], `length` lines each, ascending), the last first so that they
+ * pop in order; those empty on both sides are left out.
+ */
+static int push_around(struct matcher *d, const struct region *r,
+                       const int32_t *run_a, const int32_t *run_b,
+                       int32_t nruns, int32_t length)
+{
+	int32_t a2 = r->a2, b2 = r->b2, t;
+	int status = REVLOG_OK;
+
+	for (t = nruns - 1; t >= -1 && status == REVLOG_OK; t--) {
+		int32_t a1 = t >= 0 ? run_a[t] + length : r->a1;
+		int32_t b1 = t >= 0 ? run_b[t] + length : r->b1;
+
+		if (a2 > a1 || b2 > b1) {
+			status = push(d->stack, &d->nstack, d->capacity, a1, a2,
+			              b1, b2);
+		}
+		if (t >= 0) {
+			a2 = run_a[t];
+			b2 = run_b[t];
+		}
+	}
+	return status;
+}
+
+/* For a region with one line on a side (a's first): where that line first
+   occurs on the other side, if it does. */
+static int single_line(const struct matcher *d, const struct region *r,
+                       int32_t *run_a, int32_t *run_b)
+{
+	const uint32_t *a = d->a.ids, *b = d->b.ids;
+	int32_t k;
+
+	if (r->a2 - r->a1 == 1) {
+		for (k = r->b1; k < r->b2; k++) {
+			if (b[k] == a[r->a1]) {
+				*run_a = r->a1;
+				*run_b = k;
+				return 1;
+			}
+		}
+		return 0;
+	}
+	for (k = r->a1; k < r->a2; k++) {
+		if (a[k] == b[r->b1]) {
+			*run_a = k;
+			*run_b = r->b1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Fill d->hunks with the differing regions, in order. */
 static int match(struct matcher *d)
 {
@@ -483,36 +540,25 @@ static int match(struct matcher *d)
 			}
 			continue;
 		}
-		d->work += ((int64_t)r.a2 - r.a1) + ((int64_t)r.b2 - r.b1);
-		k = unique_anchors(d, &r);
-		if (k) {
-			/* between the anchors, pushed last first */
-			status = push(d->stack, &d->nstack, d->capacity,
-			              d->tails[k - 1] + 1, r.a2,
-			              d->tops[k - 1] + 1, r.b2);
-			for (k = k - 1; k > 0 && status == REVLOG_OK; k--) {
-				status = push(d->stack, &d->nstack, d->capacity,
-				              d->tails[k - 1] + 1, d->tails[k],
-				              d->tops[k - 1] + 1, d->tops[k]);
+		if (r.a2 - r.a1 == 1 || r.b2 - r.b1 == 1) {
+			/* one line on a side: no work counted */
+			run = single_line(d, &r, &run_a, &run_b);
+		} else {
+			d->work += ((int64_t)r.a2 - r.a1) +
+			           ((int64_t)r.b2 - r.b1);
+			k = unique_anchors(d, &r);
+			if (k) {
+				status = push_around(d, &r, d->tails, d->tops,
+				                     k, 1);
+				continue;
 			}
-			if (status == REVLOG_OK) {
-				status = push(d->stack, &d->nstack,
-				              d->capacity, r.a1, d->tails[0],
-				              r.b1, d->tops[0]);
-			}
-			continue;
+			run = longest_run(d, &r, &run_a, &run_b);
 		}
-		run = longest_run(d, &r, &run_a, &run_b);
-		if (!run) {
+		if (run) {
+			status = push_around(d, &r, &run_a, &run_b, 1, run);
+		} else {
 			status = push(d->hunks, &d->nhunks, d->capacity, r.a1,
 			              r.a2, r.b1, r.b2);
-			continue;
-		}
-		status = push(d->stack, &d->nstack, d->capacity, run_a + run,
-		              r.a2, run_b + run, r.b2);
-		if (status == REVLOG_OK) {
-			status = push(d->stack, &d->nstack, d->capacity, r.a1,
-			              run_a, r.b1, run_b);
 		}
 	}
 	return status;

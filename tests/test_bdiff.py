@@ -142,40 +142,52 @@ def test_moved_block_costs_about_the_block(backend):
     assert len(d) <= len(block) + 2 * 12
 
 
-@pytest.mark.parametrize("name", ["repeated", "alternating", "reversed", "one long line",
-                                  "only newlines", "no common line"])
-def test_hostile_inputs_stay_correct(backend, name):
+def hostile_pair(name: str, n: int) -> Tuple[bytes, bytes]:
+    """Inputs that defeat line matching: repeated, popular or scrambled lines."""
     rng = random.Random(name)
-    n = 20000
     if name == "repeated":
-        a, b = b"x\n" * n, b"x\n" * (n // 2) + b"y\n" + b"x\n" * (n // 2)
-    elif name == "alternating":
-        a = b"".join(b"%d\nsame\n" % i for i in range(n))
-        b = b"".join(b"%d\nsame\n" % (i + n) for i in range(n))
-    elif name == "reversed":
+        return b"x\n" * n, b"x\n" * (n // 2) + b"y\n" + b"x\n" * (n // 2)
+    if name == "alternating":
+        return (b"".join(b"%d\nsame\n" % i for i in range(n)),
+                b"".join(b"%d\nsame\n" % (i + n) for i in range(n)))
+    if name == "reversed":
         lines = [b"%d\n" % i for i in range(n)]
-        a, b = b"".join(lines), b"".join(reversed(lines))
-    elif name == "one long line":
-        a = bytes(rng.randrange(1, 256) for _ in range(1 << 16)).replace(b"\n", b"")
-        b = a[:1000] + b"changed" + a[2000:]
-    elif name == "only newlines":
-        a, b = b"\n" * n, b"\n" * (n + 7)
-    else:
-        a = b"".join(rng.choice([b"p\n", b"q\n"]) for _ in range(n))
-        b = b"".join(rng.choice([b"p\n", b"r\n"]) for _ in range(n))
-    check_delta(backend, a, b)
+        return b"".join(lines), b"".join(reversed(lines))
+    if name == "doubled lines":
+        lines = [b"%d\n" % i for i in range(n)]
+        return b"".join(line + line for line in lines), b"".join(lines)
+    if name == "one long line":
+        a = bytes(rng.randrange(1, 256) for _ in range(n * 4)).replace(b"\n", b"")
+        return a, a[:1000] + b"changed" + a[2000:]
+    if name == "only newlines":
+        return b"\n" * n, b"\n" * (n + 7)
+    assert name == "two popular lines"
+    return (b"".join(rng.choice([b"p\n", b"q\n"]) for _ in range(n)),
+            b"".join(rng.choice([b"p\n", b"r\n"]) for _ in range(n)))
 
 
-def test_out_of_budget_regions_become_whole_hunks(monkeypatch):
-    """The work budget only coarsens the delta; it stays correct."""
-    a = b"".join(b"%d\n" % (i % 7) for i in range(300))
-    b = b"".join(b"%d\n" % (i % 5) for i in range(300))
-    fine = pure_bdiff.textdiff(a, b)
+@pytest.mark.parametrize("name", ["repeated", "alternating", "reversed", "doubled lines",
+                                  "one long line", "only newlines", "two popular lines"])
+def test_hostile_inputs_stay_correct_and_agree(backends, name):
+    a, b = hostile_pair(name, 10000)
+    deltas = [check_delta(be, a, b) for be in backends]
+    assert deltas[0] == deltas[-1]
+
+
+def test_out_of_budget_regions_become_whole_hunks(backends, monkeypatch):
+    """Running out of work only coarsens the delta, the same way in both backends."""
+    a, b = hostile_pair("two popular lines", 2000)
+    within_budget = [check_delta(be, a, b) for be in backends]
+    assert within_budget[0] == within_budget[-1]
+    monkeypatch.setattr(pure_bdiff, "WORK_PER_LINE", 10 ** 6)
+    unlimited = pure_bdiff.textdiff(a, b)
+    assert apply_one(a, unlimited) == b
+    assert unlimited != within_budget[-1]  # the budget did run out above
     monkeypatch.setattr(pure_bdiff, "WORK_PER_LINE", 0)
     monkeypatch.setattr(pure_bdiff, "WORK_BASE", 0)
-    coarse = pure_bdiff.textdiff(a, b)
-    assert apply_one(a, coarse) == b
-    assert len(hunks_of(coarse)) < len(hunks_of(fine))
+    none_at_all = pure_bdiff.textdiff(a, b)
+    assert apply_one(a, none_at_all) == b
+    assert len(hunks_of(none_at_all)) == 1
 
 
 def test_texts_a_delta_cannot_address_are_refused(monkeypatch):

@@ -20,6 +20,8 @@ class _Differ(threading.local):
 
 
 _local = _Differ()
+_diff = lib.revlog_differ_diff
+_unpack = ffi.unpack
 
 
 def textdiff(a: bytes, b: bytes) -> bytes:
@@ -31,14 +33,14 @@ def textdiff(a: bytes, b: bytes) -> bytes:
     differ, out, size = _local.state
     try:
         # bytes reach C without a copy; cffi refuses anything else
-        code = lib.revlog_differ_diff(differ, a, len(a), b, len(b), out, size)
+        code = _diff(differ, a, len(a), b, len(b), out, size)
     except TypeError:
         if type(a) is bytes and type(b) is bytes:
             raise
         return textdiff(bytes(a), bytes(b))
-    if code != lib.REVLOG_OK:
+    if code:  # REVLOG_OK is 0
         if code == lib.REVLOG_ERR_DIFF_TOO_LARGE:
             raise status.diff_error(max(len(a), len(b)))
         raise status.error_for(code)
     length = size[0]
-    return ffi.unpack(out[0], length) if length else b""
+    return _unpack(out[0], length) if length else b""

@@ -7,12 +7,15 @@ lines are set aside first; the rest is matched region by region, without
 recursion (a stack of regions still to match):
 
 1. lines equal at both ends of a region match;
-2. the lines occurring exactly once in each side of the region are paired
+2. a line alone on its side of a region matches where it first occurs on
+   the other side (as steps 3 and 4 would find it, without counting work);
+3. the lines occurring exactly once in each side of the region are paired
    and the longest chain of pairs in the same order on both sides (patience
-   sorting) splits the region between those anchors;
-3. failing that, the longest run of equal lines (seeded only by the rarer
+   sorting) splits the region between those anchors (regions empty on
+   both sides are dropped at once);
+4. failing that, the longest run of equal lines (seeded only by the rarer
    lines of the region's old side, see _longest_run) splits it;
-4. failing that, the region is one hunk.
+5. failing that, the region is one hunk.
 
 All the matching work is counted; past a budget proportional to the number
 of lines, the regions left become whole hunks, so hostile inputs cost at
@@ -24,6 +27,7 @@ the same delta byte for byte; keep them in step when changing either.
 """
 import io
 from bisect import bisect_left
+from collections import Counter
 from itertools import accumulate
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -36,8 +40,8 @@ _HEADER = constants.DELTA_HUNK_HEADER
 POPULAR_LIMIT = 32
 # Matching work allowed: WORK_PER_LINE per line of the two middles, plus
 # WORK_BASE.
-WORK_PER_LINE = 64
-WORK_BASE = 100000
+WORK_PER_LINE = 16
+WORK_BASE = 10000
 
 # (a_start, a_end, b_start, b_end) in lines of the middles.
 LineHunk = Tuple[int, int, int, int]
@@ -62,9 +66,10 @@ def textdiff(a: bytes, b: bytes) -> bytes:
     tail = _common_line_suffix(a, b, head)
     a_lines = io.BytesIO(a[head:la - tail]).readlines()
     b_lines = io.BytesIO(b[head:lb - tail]).readlines()
-    ids: Dict[bytes, int] = {}
-    a_ids = [ids.setdefault(line, len(ids)) for line in a_lines]
-    b_ids = [ids.setdefault(line, len(ids)) for line in b_lines]
+    # ids in order of first appearance, a's lines first
+    ids = {line: k for k, line in enumerate(dict.fromkeys(a_lines + b_lines))}
+    a_ids = list(map(ids.__getitem__, a_lines))
+    b_ids = list(map(ids.__getitem__, b_lines))
     a_starts = list(accumulate(map(len, a_lines), initial=head))
     b_starts = list(accumulate(map(len, b_lines), initial=head))
     out = []
@@ -153,52 +158,78 @@ def _match(a: List[int], b: List[int]) -> List[LineHunk]:
             if a1 < a2 or b1 < b2:
                 hunks.append((a1, a2, b1, b2))
             continue
+        if a2 - a1 == 1 or b2 - b1 == 1:
+            # one line on a side: it matches where it first occurs on the
+            # other (what the steps below would find), at no counted cost
+            run = _single_line(a, b, a1, a2, b1, b2)
+            if run is None:
+                hunks.append((a1, a2, b1, b2))
+            else:
+                stack.extend(_around(a1, a2, b1, b2, [run])[::-1])
+            continue
         work += (a2 - a1) + (b2 - b1)
         anchors = _unique_anchors(a, b, a1, a2, b1, b2)
         if anchors:
-            # regions between anchors, pushed last first so they pop in order
-            ends = anchors[::-1]
-            stack.append((ends[0][0] + 1, a2, ends[0][1] + 1, b2))
-            for (i, j), (pi, pj) in zip(ends, ends[1:]):
-                stack.append((pi + 1, i, pj + 1, j))
-            stack.append((a1, ends[-1][0], b1, ends[-1][1]))
+            stack.extend(_around(a1, a2, b1, b2, anchors)[::-1])
             continue
         run, work = _longest_run(a, b, a1, a2, b1, b2, work, budget)
         if run is None:
             hunks.append((a1, a2, b1, b2))
-            continue
-        i, j, length = run
-        stack.append((i + length, a2, j + length, b2))
-        stack.append((a1, i, b1, j))
+        else:
+            stack.extend(_around(a1, a2, b1, b2, [run])[::-1])
     return hunks
 
 
+def _around(a1: int, a2: int, b1: int, b2: int,
+            runs: List[Tuple[int, int, int]]) -> List[LineHunk]:
+    """The regions of a[a1:a2], b[b1:b2] before, between and after the
+    matching runs (i, j, length), in order; those empty on both sides are
+    left out (they hold nothing to match or to change)."""
+    regions = []
+    for i, j, length in runs:
+        if i > a1 or j > b1:
+            regions.append((a1, i, b1, j))
+        a1, b1 = i + length, j + length
+    if a2 > a1 or b2 > b1:
+        regions.append((a1, a2, b1, b2))
+    return regions
+
+
+def _single_line(a: List[int], b: List[int], a1: int, a2: int, b1: int,
+                 b2: int) -> Optional[Tuple[int, int, int]]:
+    """For a region with one line on a side, the run (i, j, 1) where that
+    line first occurs on the other side, or None."""
+    try:
+        if a2 - a1 == 1:
+            return a1, b.index(a[a1], b1, b2), 1
+        return a.index(b[b1], a1, a2), b1, 1
+    except ValueError:
+        return None
+
+
 def _unique_anchors(a: List[int], b: List[int], a1: int, a2: int, b1: int,
-                    b2: int) -> List[Tuple[int, int]]:
+                    b2: int) -> List[Tuple[int, int, int]]:
     """Longest chain of lines occurring once in a[a1:a2] and once in b[b1:b2].
 
-    Pairs (i, j) with a[i] == b[j], increasing in both i and j: the longest
-    increasing subsequence, by patience sorting, of the j of those lines
-    taken in order of i.
+    Runs (i, j, 1) with a[i] == b[j], increasing in both i and j: the
+    longest increasing subsequence, by patience sorting, of the j of those
+    lines taken in order of i.
     """
-    b_pos: Dict[int, int] = {}
-    for j in range(b1, b2):
-        x = b[j]
-        b_pos[x] = -1 if x in b_pos else j
-    a_pos: Dict[int, int] = {}
-    for i in range(a1, a2):
-        x = a[i]
-        a_pos[x] = -1 if x in a_pos else i
-    pairs = [(i, b_pos.get(x, -1)) for x, i in a_pos.items() if i >= 0]
-    pairs = [pair for pair in pairs if pair[1] >= 0]
+    a_count = Counter(a[a1:a2])
+    b_count = Counter(b[b1:b2])
+    b_pos = {x: j for j, x in enumerate(b[b1:b2], b1) if b_count[x] == 1}
+    pairs = [(i, b_pos[x]) for i, x in enumerate(a[a1:a2], a1)
+             if a_count[x] == 1 and x in b_pos]
     if not pairs:
         return []
-    pairs.sort()
+    js = [j for _, j in pairs]
+    if all(map(int.__lt__, js, js[1:])):  # in order already: all of them
+        return [(i, j, 1) for i, j in pairs]
     tails: List[int] = []  # j at the top of each pile
     tops: List[int] = []  # pair index at the top of each pile
     previous = [-1] * len(pairs)
     for k, (_, j) in enumerate(pairs):
-        pile = bisect_left(tails, j)
+        pile = len(tails) if tails and tails[-1] < j else bisect_left(tails, j)
         if pile:
             previous[k] = tops[pile - 1]
         if pile == len(tails):
@@ -210,7 +241,7 @@ def _unique_anchors(a: List[int], b: List[int], a1: int, a2: int, b1: int,
     chain = []
     k = tops[-1]
     while k >= 0:
-        chain.append(pairs[k])
+        chain.append(pairs[k] + (1,))
         k = previous[k]
     chain.reverse()
     return chain
