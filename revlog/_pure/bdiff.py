@@ -36,7 +36,8 @@ from revlog import constants, status
 _HEADER = constants.DELTA_HUNK_HEADER
 
 # A line occurring more often than this in a region's old side never seeds
-# a run in step 3 (it may still extend one).
+# a run in step 4 (it may still extend one), unless no line of the new side
+# occurs there more rarely.
 POPULAR_LIMIT = 32
 # Matching work allowed: WORK_PER_LINE per line of the two middles, plus
 # WORK_BASE.
@@ -159,8 +160,8 @@ def _match(a: List[int], b: List[int]) -> List[LineHunk]:
                 hunks.append((a1, a2, b1, b2))
             continue
         if a2 - a1 == 1 or b2 - b1 == 1:
-            # one line on a side: it matches where it first occurs on the
-            # other (what the steps below would find), at no counted cost
+            # one line on a side: where it first occurs on the other (what
+            # the steps below would find), at no counted cost
             run = _single_line(a, b, a1, a2, b1, b2)
             if run is None:
                 hunks.append((a1, a2, b1, b2))
@@ -254,9 +255,9 @@ def _longest_run(a: List[int], b: List[int], a1: int, a2: int, b1: int, b2: int,
     Runs are found from their seeds: b[j] equal to a[i] where that line
     occurs at most POPULAR_LIMIT times in a[a1:a2] (or as rarely as the
     rarest line of b[b1:b2] there), scanning j upwards and i upwards; the
-    first longest wins.  A run already seen from an earlier
-    seed on its diagonal is skipped.  Returns (None, work) when there is no
-    run or the work exceeds the budget.
+    first longest wins.  A run already seen from an earlier seed on its
+    diagonal is skipped.  Returns (None, work) when there is no run or the
+    work exceeds the budget.
     """
     where: Dict[int, List[int]] = {}
     for i in range(a1, a2):
