@@ -305,8 +305,9 @@ class RevlogWriter:
             self.index_end += _write_all(self._index_fd_open(), (entry, header, payload), self.index_end)
             self.data_end += length
             return
+        data_fd = self._data_fd_open()  # created even for an empty chunk, as Mercurial does
         if length:
-            _write_all(self._data_fd_open(), (header, payload), self.data_end)
+            _write_all(data_fd, (header, payload), self.data_end)
             self.data_end += length
         if self.delay_buffer is not None:
             self.delay_buffer.append(entry)
