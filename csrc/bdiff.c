@@ -16,7 +16,8 @@
  *     run of equal lines seeded by a rarer line splits it; else the region
  *     is one hunk.  All the matching work is counted and, past a budget
  *     linear in the number of lines, what is left becomes whole hunks;
- *   - each hunk is shrunk by the bytes its two sides share at both ends.
+ *   - each hunk replaces whole lines by whole lines, never less: Mercurial
+ *     reads the stored delta of a manifest as manifest lines.
  *
  * Memory is linear in the number of lines, and texts are at most
  * 0x7fffffff bytes (the hunk fields are signed 32-bit), so line numbers,
@@ -688,28 +689,18 @@ static int write_delta(struct revlog_differ *differ,
 	return REVLOG_OK;
 }
 
-/* Turn line hunks into byte hunks, shrunk by the bytes both sides share. */
-static void shrink_hunks(struct matcher *d)
+/* Turn the line hunks into byte ranges of whole lines (see the top). */
+static void hunks_to_bytes(struct matcher *d)
 {
 	int64_t h;
 
 	for (h = 0; h < d->nhunks; h++) {
 		struct region *r = &d->hunks[h];
-		uint32_t start = d->a.starts[r->a1], end = d->a.starts[r->a2];
-		uint32_t bstart = d->b.starts[r->b1], bend = d->b.starts[r->b2];
-		size_t limit = end - start < bend - bstart ? end - start
-		                                           : bend - bstart;
-		size_t same = common_prefix(d->a.text + start,
-		                            d->b.text + bstart, limit);
 
-		start += (uint32_t)same;
-		bstart += (uint32_t)same;
-		same = common_suffix(d->a.text + end, d->b.text + bend,
-		                     limit - same);
-		r->a1 = (int32_t)start;
-		r->a2 = (int32_t)(end - same);
-		r->b1 = (int32_t)bstart;
-		r->b2 = (int32_t)(bend - same);
+		r->a1 = (int32_t)d->a.starts[r->a1];
+		r->a2 = (int32_t)d->a.starts[r->a2];
+		r->b1 = (int32_t)d->b.starts[r->b1];
+		r->b2 = (int32_t)d->b.starts[r->b2];
 	}
 }
 
@@ -738,7 +729,7 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
 	number_lines(&d, 1, head, b_len - tail, slots, mask, hashes, reps);
 	status = match(&d);
 	if (status == REVLOG_OK) {
-		shrink_hunks(&d);
+		hunks_to_bytes(&d);
 		status = write_delta(differ, d.hunks, d.nhunks, b, out_len);
 	}
 	return status;
@@ -791,7 +782,7 @@ int revlog_differ_diff(struct revlog_differ *differ, const char *a_chars,
 	head = a_len ? common_line_prefix(a, a_len, b, b_len) : 0;
 	tail = a_len ? common_line_suffix(a, a_len, b, b_len, head) : 0;
 	if (head == a_len - tail || head == b_len - tail) {
-		/* a pure insertion or deletion: nothing to match or shrink */
+		/* a pure insertion or deletion: nothing to match */
 		whole.a1 = (int32_t)head;
 		whole.a2 = (int32_t)(a_len - tail);
 		whole.b1 = (int32_t)head;

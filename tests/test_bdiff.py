@@ -1,4 +1,5 @@
-"""textdiff: its delta rebuilds the new text, C == pure byte for byte, sizes near Mercurial's."""
+"""textdiff: its delta rebuilds the new text in whole lines, C == pure byte for byte,
+sizes near Mercurial's."""
 import concurrent.futures
 import random
 from typing import List, Tuple
@@ -25,17 +26,25 @@ def hunks_of(delta: bytes) -> List[Tuple[int, int, bytes]]:
     return out
 
 
+def at_line_start(text: bytes, pos: int) -> bool:
+    """Whether a line of text starts at pos (or pos is its end)."""
+    return pos == 0 or pos == len(text) or text[pos - 1:pos] == b"\n"
+
+
 def check_delta(backend, a: bytes, b: bytes) -> bytes:
-    """textdiff(a, b) on one backend, checked: it rebuilds b and its hunks are lean."""
+    """textdiff(a, b) on one backend, checked: it rebuilds b with lean hunks
+    of whole lines (Mercurial reads manifest deltas as lines)."""
     d = backend.textdiff(a, b)
     assert backend.patches(a, [d]) == b
     assert apply_one(a, d) == b
     last_end = -1
+    grown = 0  # len(b) - len(a) so far: where a hunk's data lands in b
     for start, end, data in hunks_of(d):
         assert last_end < start <= end <= len(a)  # ascending, never touching
         assert start < end or data  # every hunk changes something
-        if start < end and data:  # shrunk to the bytes that differ
-            assert a[start] != data[0] and a[end - 1] != data[-1]
+        assert at_line_start(a, start) and at_line_start(a, end)
+        assert at_line_start(b, start + grown) and at_line_start(b, start + grown + len(data))
+        grown += len(data) - (end - start)
         last_end = end
     return d
 
@@ -114,7 +123,7 @@ def test_empty_new_text_is_one_deletion(backend):
 def test_accepts_any_buffer(backend):
     a, b = b"one\ntwo\nthree\n", b"one\n2\nthree\n"
     expected = backend.textdiff(a, b)
-    assert expected == HEADER.pack(4, 7, 1) + b"2"
+    assert expected == HEADER.pack(4, 8, 2) + b"2\n"
     assert backend.textdiff(bytearray(a), memoryview(b)) == expected
     assert backend.textdiff(memoryview(a), bytearray(b)) == expected
 
@@ -132,7 +141,8 @@ def test_one_changed_line_is_one_small_hunk(backend):
     b = a.replace(b"file02500\0%040x" % (2500 * 7919), b"file02500\0%040x" % 1)
     d = check_delta(backend, a, b)
     [(start, end, data)] = hunks_of(d)
-    assert end - start == len(data) <= 40
+    assert a[start:end] == b"file02500\0%040x\n" % (2500 * 7919)
+    assert data == b"file02500\0%040x\n" % 1
 
 
 def test_insertions_and_deletions_are_found_among_repeated_lines(backend):
@@ -144,9 +154,9 @@ def test_insertions_and_deletions_are_found_among_repeated_lines(backend):
 
 def test_moved_block_costs_about_the_block(backend):
     block = b"".join(b"moved line %d\n" % i for i in range(100))
-    rest = b"".join(b"staying line %d\n" % i for i in range(1000))
-    a = block + rest
-    b = rest[:len(rest) // 2] + block + rest[len(rest) // 2:]
+    rest = [b"staying line %d\n" % i for i in range(1000)]
+    a = block + b"".join(rest)
+    b = b"".join(rest[:500]) + block + b"".join(rest[500:])
     d = check_delta(backend, a, b)
     assert len(d) <= len(block) + 2 * 12
 
@@ -287,6 +297,20 @@ def test_deltas_are_no_larger_than_mercurials_on_fixture_repositories(backend, h
             theirs += len(hg(a, b))
     assert theirs > 10000
     assert ours <= 1.05 * theirs, (ours, theirs)
+
+
+def test_mercurial_reads_our_manifest_deltas_as_lines(backend):
+    """What `hg verify` does with a manifest delta stored against a parent:
+    the hunks' data, joined, parsed as manifest lines."""
+    hgoracle.mercurial()
+    from mercurial import manifest, mdiff
+
+    texts = synthetic_manifests(30, 300, seed=9)
+    for a, b in zip(texts, texts[1:]):
+        delta = check_delta(backend, a, b)
+        added = manifest.manifestdict(20, mdiff.patchtext(delta))
+        expected = manifest.manifestdict(20, b)
+        assert all(expected[path] == node for path, node in added.items())
 
 
 def test_deltas_are_no_larger_than_mercurials_on_manifests(backend):
