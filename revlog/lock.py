@@ -13,6 +13,7 @@ lets a reader tolerate the half-written tail a live writer may be appending.
 """
 import os
 import time
+import weakref
 
 try:
     import fcntl
@@ -33,6 +34,9 @@ class Lock:
     def __init__(self, path: str, fd: int) -> None:
         self.path = path
         self._fd = fd
+        # dropped without release (its writer vanished): let the lock go, as
+        # a dead process would, leaving the journal for the next writer
+        self._finalizer = weakref.finalize(self, os.close, fd)
 
     @property
     def held(self) -> bool:
@@ -48,6 +52,7 @@ class Lock:
         except FileNotFoundError:
             pass
         finally:
+            self._finalizer.detach()
             os.close(self._fd)
             self._fd = None
 

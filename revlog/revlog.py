@@ -695,8 +695,7 @@ class Revlog:
             return self._transaction
         if self._pending:
             raise errors.RevlogError("%s: opened with pending=True, which is for reading only" % self.name)
-        if self.docket is not None:
-            revlog_writer.RevlogWriter(self, None, self._write_options)  # raises: not writable
+        revlog_writer.check_writable(self)
         transaction = Transaction(self, self._write_options)
         transaction.begin()
         self._transaction = transaction
@@ -726,8 +725,7 @@ class Revlog:
                 return self.add_revision(text, p1, p2, linkrev, flags, node)
         writer = self._writer()
         added = revlog_writer.add_revision(writer, text, p1, p2, linkrev, flags, node)
-        if writer.should_split():
-            writer.split()
+        self._split_if_needed(writer)
         return added
 
     def add_group(self, items) -> List[bytes]:
@@ -746,9 +744,17 @@ class Revlog:
                 return self.add_group(items)
         writer = self._writer()
         nodes = revlog_writer.add_group(writer, items)
-        if writer.should_split():
-            writer.split()
+        self._split_if_needed(writer)
         return nodes
+
+    def _split_if_needed(self, writer: revlog_writer.RevlogWriter) -> None:
+        """Split an inline revlog grown too large; a failed split ends the transaction."""
+        if writer.should_split():
+            try:
+                writer.split()
+            except BaseException:
+                self._transaction.rollback()
+                raise
 
     def delay(self) -> None:
         """Hold new index entries back from readers until the transaction commits.
@@ -785,7 +791,8 @@ class Revlog:
             del self.index[rev:-1]
         for cached in [r for r in self._texts if r >= rev]:
             del self._texts[cached]
-        self._format = None
+        if self._file is not None:  # its window may hold the bytes just truncated
+            self._file = _CachedFile(self.data_path)
 
     def _refresh(self, force: bool = False) -> None:
         """Reload if the files changed since we read them (called holding the lock)."""

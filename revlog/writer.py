@@ -56,16 +56,16 @@ class WriteOptions:
 
 
 def infer_kind(index_path: str, filelog_meta: bool) -> str:
-    """changelog / manifest / filelog / other, from where the revlog lives."""
+    """changelog / manifest / filelog / other, from where the revlog lives
+    (a store's 00changelog.i, 00manifest.i, data/...) or its filelog flag."""
     name = os.path.basename(index_path)
-    parts = os.path.normpath(os.path.abspath(index_path)).split(os.sep)
     if name == "00changelog.i":
         return "changelog"
     if name == "00manifest.i":
         return "manifest"
-    if "data" in parts[:-1] or filelog_meta:
-        return "filelog"
-    return "other"
+    parts = os.path.normpath(os.path.abspath(index_path)).split(os.sep)[:-1]
+    in_store = any(parts[i] == "data" and parts[i - 1] in ("store", ".hg") for i in range(1, len(parts)))
+    return "filelog" if in_store or filelog_meta else "other"
 
 
 def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
@@ -156,18 +156,23 @@ class _Source(deltas.DeltaSource):
         return self.revlog._chunks([rev])[0]
 
 
+def check_writable(revlog) -> None:
+    """RevlogError unless the writer can append to this revlog (v0 or v1)."""
+    if revlog.version not in (C.REVLOGV0, C.REVLOGV1):
+        raise errors.RevlogError(
+            "%s: writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not "
+            "supported; only v0 and v1 revlogs can be written" % (revlog.name, revlog.version))
+
+
 class RevlogWriter:
     """Writes one revlog's new revisions during one transaction."""
 
     def __init__(self, revlog, journal: Journal, options: WriteOptions) -> None:
+        check_writable(revlog)
         self.revlog = revlog
         self.journal = journal
         self.options = options
         fmt = revlog.format
-        if revlog.version not in (C.REVLOGV0, C.REVLOGV1):
-            raise errors.RevlogError(
-                "%s: writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not "
-                "supported; only v0 and v1 revlogs can be written" % (revlog.name, revlog.version))
         self.kind = options.kind or infer_kind(revlog.index_path, fmt.filelog_meta)
         if self.kind not in deltas.KINDS:
             raise errors.RevlogError("unknown revlog kind %r; expected one of %s"

@@ -268,3 +268,18 @@ def test_best_base_folds_while_within_the_limit():
     assert deltafold.best_base(delta, iter(steps), 12) is None
     assert deltafold.best_base(b"", iter(steps), 1000) is None
     assert deltafold.best_base(delta, iter(steps), 10 ** 6) == 1
+
+
+def test_kinds_from_where_revlogs_live(tmp_path):
+    from revlog.writer import infer_kind
+
+    store = tmp_path / "repo" / ".hg" / "store"
+    assert infer_kind(str(store / "00changelog.i"), False) == "changelog"
+    assert infer_kind(str(store / "00manifest.i"), False) == "manifest"
+    assert infer_kind(str(store / "meta" / "dir" / "00manifest.i"), False) == "manifest"
+    assert infer_kind(str(store / "data" / "src" / "a.c.i"), False) == "filelog"
+    assert infer_kind(str(tmp_path / "data" / "x.i"), False) == "other"
+    assert infer_kind(str(tmp_path / "x.i"), True) == "filelog"
+    assert deltas.config_for(True, True, False, "manifest", None).upper_bound_comp == 3
+    assert deltas.config_for(True, True, False, "filelog", None).upper_bound_comp == 10
+    assert not deltas.config_for(False, False, False, "changelog", None).store_deltas
