@@ -36,6 +36,15 @@
 #define WORK_PER_LINE 16
 #define WORK_BASE 10000
 #define NO_LINE (-1)
+/* Hash table probes allowed per line (plus a base) before numbering the
+   lines by sorting them instead: crafted lines whose hashes collide cannot
+   make the numbering quadratic.  Overridable to test the sorting path. */
+#ifndef REVLOG_BDIFF_PROBES_PER_LINE
+#define REVLOG_BDIFF_PROBES_PER_LINE 16
+#endif
+#ifndef REVLOG_BDIFF_PROBES_BASE
+#define REVLOG_BDIFF_PROBES_BASE 1024
+#endif
 /* A differ keeps its scratch memory and last delta up to this size. */
 #define KEEP_LIMIT ((size_t)4 << 20)
 
@@ -57,6 +66,15 @@ struct side {
 /* Lines [a1, a2) of a and [b1, b2) of b. */
 struct region {
 	int32_t a1, a2, b1, b2;
+};
+
+/* Numbers lines by content: an open-addressing hash table of line classes. */
+struct line_table {
+	uint32_t *slots;  /* mask + 1 of them: id + 1 of the class held, or 0 */
+	uint64_t mask;
+	uint64_t *hashes; /* per id: its hash */
+	uint32_t *reps;   /* per id: its first line, side << 31 | line */
+	int64_t probes_left;
 };
 
 /* Everything one diff works with; its arrays are carved from the scratch
@@ -241,13 +259,11 @@ static size_t next_line(const uint8_t *p, size_t avail, int words,
 /*
  * Cut text[from:to] into the side's lines and give each the id of its
  * content: ids in order of first appearance, over a's lines then b's.
- * `slots` (mask + 1 entries, zeroed, more than the lines of both sides)
- * holds id + 1 of the class of lines at each place; `hashes` and `reps`
- * give each id's hash and its first line (side << 31 | line).
+ * Returns 0, or 1 when the table's probes ran out (then the ids are not
+ * all given: see number_by_sorting).
  */
-static void number_lines(struct matcher *d, int which, size_t from, size_t to,
-                         uint32_t *slots, uint64_t mask, uint64_t *hashes,
-                         uint32_t *reps)
+static int number_lines(struct matcher *d, int which, size_t from, size_t to,
+                        struct line_table *t)
 {
 	struct side *side = which ? &d->b : &d->a;
 	const uint8_t *text = side->text;
@@ -260,21 +276,24 @@ static void number_lines(struct matcher *d, int which, size_t from, size_t to,
 		size_t len = next_line(text + pos, to - pos, words, &h);
 
 		side->starts[k] = (uint32_t)pos;
-		for (slot = h & mask;; slot = (slot + 1) & mask) {
-			uint32_t held = slots[slot], rep, rk;
+		for (slot = h & t->mask;; slot = (slot + 1) & t->mask) {
+			uint32_t held = t->slots[slot], rep, rk;
 			const struct side *rs;
 
+			if (--t->probes_left < 0) {
+				return 1;
+			}
 			if (held == 0) {
-				hashes[d->nids] = h;
-				reps[d->nids] = (uint32_t)which << 31 | (uint32_t)k;
-				slots[slot] = ++d->nids;
+				t->hashes[d->nids] = h;
+				t->reps[d->nids] = (uint32_t)which << 31 | (uint32_t)k;
+				t->slots[slot] = ++d->nids;
 				side->ids[k] = d->nids - 1;
 				break;
 			}
-			if (hashes[held - 1] != h) {
+			if (t->hashes[held - 1] != h) {
 				continue;
 			}
-			rep = reps[held - 1];
+			rep = t->reps[held - 1];
 			rs = rep >> 31 ? &d->b : &d->a;
 			rk = rep & 0x7fffffffu;
 			if ((size_t)(rs->starts[rk + 1] - rs->starts[rk]) == len &&
@@ -287,6 +306,125 @@ static void number_lines(struct matcher *d, int which, size_t from, size_t to,
 		k++;
 		/* the next start ends this line (for its comparisons above) */
 		side->starts[k] = (uint32_t)pos;
+	}
+	return 0;
+}
+
+/* Cut text[from:to] into the side's lines (starts only). */
+static void split_lines(struct side *side, size_t from, size_t to)
+{
+	size_t pos = from;
+	int32_t k = 0;
+
+	while (pos < to) {
+		const uint8_t *nl = memchr(side->text + pos, '\n', to - pos);
+
+		side->starts[k++] = (uint32_t)pos;
+		pos = nl ? (size_t)(nl - side->text) + 1 : to;
+	}
+	side->starts[k] = (uint32_t)to;
+}
+
+/* Line g of the two sides in a row (a's lines, then b's). */
+static const uint8_t *line_at(const struct matcher *d, uint32_t g,
+                              size_t *len)
+{
+	const struct side *s = &d->a;
+
+	if (g >= (uint32_t)d->a.nlines) {
+		s = &d->b;
+		g -= (uint32_t)d->a.nlines;
+	}
+	*len = s->starts[g + 1] - s->starts[g];
+	return s->text + s->starts[g];
+}
+
+/* Order of lines x and y: by content, then by position. */
+static int compare_lines(const struct matcher *d, uint32_t x, uint32_t y,
+                         int *same)
+{
+	size_t lx, ly;
+	const uint8_t *px = line_at(d, x, &lx), *py = line_at(d, y, &ly);
+	int c = memcmp(px, py, lx < ly ? lx : ly);
+
+	if (!c && lx != ly) {
+		c = lx < ly ? -1 : 1;
+	}
+	*same = !c;
+	return c ? c : (x > y) - (x < y);
+}
+
+static void sift_down(const struct matcher *d, uint32_t *heap, uint64_t root,
+                      uint64_t count)
+{
+	int same;
+
+	for (;;) {
+		uint64_t child = 2 * root + 1;
+		uint32_t top;
+
+		if (child >= count) {
+			return;
+		}
+		if (child + 1 < count &&
+		    compare_lines(d, heap[child], heap[child + 1], &same) < 0) {
+			child++;
+		}
+		if (compare_lines(d, heap[root], heap[child], &same) >= 0) {
+			return;
+		}
+		top = heap[root];
+		heap[root] = heap[child];
+		heap[child] = top;
+		root = child;
+	}
+}
+
+/*
+ * Give the lines the ids number_lines gives them, without hashing: sort
+ * them (heapsort: no recursion, O(n log n) comparisons, each bounded by
+ * the shorter line) so that equal lines sit together, first appearance
+ * first; then number the classes in order of first appearance.  `order`
+ * and `rep` have room for every line of both sides.
+ */
+static void number_by_sorting(struct matcher *d, uint32_t *order,
+                              uint32_t *rep)
+{
+	uint64_t total = (uint64_t)d->a.nlines + (uint64_t)d->b.nlines, i;
+	uint32_t g;
+
+	for (i = 0; i < total; i++) {
+		order[i] = (uint32_t)i;
+	}
+	for (i = total / 2; i-- > 0;) {
+		sift_down(d, order, i, total);
+	}
+	for (i = total; i-- > 1;) {
+		uint32_t top = order[0];
+
+		order[0] = order[i];
+		order[i] = top;
+		sift_down(d, order, 0, i);
+	}
+	/* rep[g]: the first line equal to line g */
+	for (i = 0; i < total; i++) {
+		int same = 0;
+
+		if (i) {
+			compare_lines(d, order[i - 1], order[i], &same);
+		}
+		rep[order[i]] = same ? rep[order[i - 1]] : order[i];
+	}
+	/* a class's id replaces rep[] of its first line when that line comes */
+	d->nids = 0;
+	for (g = 0; g < total; g++) {
+		uint32_t id = rep[g] == g ? (rep[g] = d->nids++) : rep[rep[g]];
+
+		if (g < (uint32_t)d->a.nlines) {
+			d->a.ids[g] = id;
+		} else {
+			d->b.ids[g - (uint32_t)d->a.nlines] = id;
+		}
 	}
 }
 
@@ -583,14 +721,10 @@ static int reserve(uint8_t **buf, size_t *size, uint64_t want)
 	return REVLOG_OK;
 }
 
-/*
- * Carve the matcher's arrays for its line counts out of the differ's
- * scratch memory, and the hash table: `slots` (mask + 1 of them), the
- * hash and the first line of each id.
- */
+/* Carve the matcher's arrays for its line counts and the line table out
+   of the differ's scratch memory. */
 static int carve(struct revlog_differ *differ, struct matcher *d,
-                 uint64_t *mask, uint32_t **slots, uint64_t **hashes,
-                 uint32_t **reps)
+                 struct line_table *t)
 {
 	uint64_t n = (uint64_t)d->a.nlines, m = (uint64_t)d->b.nlines;
 	uint64_t lines = n + m, table = 4;
@@ -617,15 +751,15 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 		var = (type *)(void *)p;                                       \
 		p += (count) * sizeof(type);                                   \
 	} while (0)
-	CARVE(*hashes, uint64_t, lines);
+	CARVE(t->hashes, uint64_t, lines);
 	CARVE(d->stack, struct region, n + 2);
 	CARVE(d->hunks, struct region, n + 2);
-	CARVE(*slots, uint32_t, table);
+	CARVE(t->slots, uint32_t, table);
 	CARVE(d->a.starts, uint32_t, n + 1);
 	CARVE(d->b.starts, uint32_t, m + 1);
 	CARVE(d->a.ids, uint32_t, n);
 	CARVE(d->b.ids, uint32_t, m);
-	CARVE(*reps, uint32_t, lines);
+	CARVE(t->reps, uint32_t, lines);
 	CARVE(d->count_a, uint32_t, lines);
 	CARVE(d->count_b, uint32_t, lines);
 	CARVE(d->pos_b, int32_t, lines);
@@ -637,12 +771,14 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 	CARVE(d->tops, int32_t, n);
 	CARVE(d->previous, int32_t, n);
 #undef CARVE
-	memset(*slots, 0, (size_t)table * 4);
+	memset(t->slots, 0, (size_t)table * 4);
 	memset(d->count_a, 0, (size_t)lines * 4);
 	memset(d->count_b, 0, (size_t)lines * 4);
 	memset(d->first_a, 0xff, (size_t)lines * 4); /* NO_LINE */
 	d->capacity = (int64_t)n + 2;
-	*mask = table - 1;
+	t->mask = table - 1;
+	t->probes_left = REVLOG_BDIFF_PROBES_PER_LINE * (int64_t)lines +
+	                 REVLOG_BDIFF_PROBES_BASE;
 	return REVLOG_OK;
 }
 
@@ -711,8 +847,7 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
                       size_t head, size_t tail, size_t *out_len)
 {
 	struct matcher d;
-	uint64_t mask, *hashes;
-	uint32_t *slots, *reps;
+	struct line_table table;
 	int status;
 
 	memset(&d, 0, sizeof(d));
@@ -721,12 +856,20 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
 	/* at most 0x7fffffff bytes each, so as many lines at most */
 	d.a.nlines = (int32_t)count_lines(a + head, a_len - tail - head);
 	d.b.nlines = (int32_t)count_lines(b + head, b_len - tail - head);
-	status = carve(differ, &d, &mask, &slots, &hashes, &reps);
+	status = carve(differ, &d, &table);
 	if (status != REVLOG_OK) {
 		return status;
 	}
-	number_lines(&d, 0, head, a_len - tail, slots, mask, hashes, reps);
-	number_lines(&d, 1, head, b_len - tail, slots, mask, hashes, reps);
+	if (number_lines(&d, 0, head, a_len - tail, &table) ||
+	    number_lines(&d, 1, head, b_len - tail, &table)) {
+		/* the hashes collide too much: sort the lines instead, in the
+		   table's memory (two words per line in `hashes`) */
+		split_lines(&d.a, head, a_len - tail);
+		split_lines(&d.b, head, b_len - tail);
+		number_by_sorting(&d, (uint32_t *)(void *)table.hashes,
+		                  (uint32_t *)(void *)table.hashes +
+		                          d.a.nlines + d.b.nlines);
+	}
 	status = match(&d);
 	if (status == REVLOG_OK) {
 		hunks_to_bytes(&d);

@@ -1,7 +1,12 @@
 """textdiff: its delta rebuilds the new text in whole lines, C == pure byte for byte,
 sizes near Mercurial's."""
 import concurrent.futures
+import os
+import pathlib
 import random
+import shutil
+import struct
+import subprocess
 from typing import List, Tuple
 
 import pytest
@@ -12,6 +17,8 @@ from revlog._pure import bdiff as pure_bdiff
 from conftest import load_backend
 from deltas import HEADER, apply_one
 import hgoracle
+
+CSRC = pathlib.Path(__file__).resolve().parent.parent / "csrc"
 
 
 def hunks_of(delta: bytes) -> List[Tuple[int, int, bytes]]:
@@ -321,3 +328,81 @@ def test_deltas_are_no_larger_than_mercurials_on_manifests(backend):
         ours += len(check_delta(backend, a, b))
         theirs += len(hg(a, b))
     assert ours <= 1.05 * theirs, (ours, theirs)
+
+
+# ---- the C core's numbering by sorting --------------------------------------
+
+# Reads (a, b) pairs from stdin as 4-byte little-endian lengths and bytes,
+# writes each delta the same way.
+SORTING_DRIVER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "revlog.h"
+static int get(char **buf, uint32_t *len) {
+    unsigned char n[4];
+    if (fread(n, 1, 4, stdin) != 4) return 0;
+    *len = n[0] | n[1] << 8 | n[2] << 16 | (uint32_t)n[3] << 24;
+    *buf = malloc(*len ? *len : 1);
+    return fread(*buf, 1, *len, stdin) == *len;
+}
+int main(void) {
+    char *a, *b, *delta;
+    uint32_t la, lb;
+    size_t ld;
+    while (get(&a, &la) && get(&b, &lb)) {
+        unsigned char n[4];
+        if (revlog_bdiff(a, la, b, lb, &delta, &ld) != REVLOG_OK) return 1;
+        n[0] = ld & 255; n[1] = ld >> 8 & 255; n[2] = ld >> 16 & 255; n[3] = ld >> 24 & 255;
+        fwrite(n, 1, 4, stdout);
+        fwrite(delta, 1, ld, stdout);
+        revlog_bdiff_free(delta);
+        free(a);
+        free(b);
+    }
+    return 0;
+}
+"""
+
+
+def test_c_numbering_by_sorting_gives_the_same_deltas(backends, tmp_path):
+    """Lines whose hashes collide too much are numbered by sorting instead;
+    built with no probes allowed, the C core must give the same deltas."""
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        if os.environ.get("REVLOG_REQUIRE_C") == "1":
+            pytest.fail("a C compiler is required (REVLOG_REQUIRE_C=1)")
+        pytest.skip("no C compiler")
+    driver = tmp_path / "driver.c"
+    driver.write_text(SORTING_DRIVER)
+    binary = tmp_path / "driver"
+    subprocess.run([compiler, "-std=c99", "-O1", "-I", str(CSRC), "-DREVLOG_BDIFF_PROBES_PER_LINE=0",
+                    "-DREVLOG_BDIFF_PROBES_BASE=0", str(driver), str(CSRC / "bdiff.c"),
+                    "-o", str(binary)], check=True)
+    rng = random.Random(11)
+    pairs = [hostile_pair(name, 3000) for name in ("alternating", "reversed", "doubled lines",
+                                                   "two popular lines")]
+    pairs += synthetic_pairs(rng, 300)
+    given = b"".join(struct.pack("<I", len(t)) + t for pair in pairs for t in pair)
+    done = subprocess.run([str(binary)], input=given, stdout=subprocess.PIPE, check=True)
+    pos = 0
+    for a, b in pairs:
+        (length,) = struct.unpack_from("<I", done.stdout, pos)
+        sorted_delta = done.stdout[pos + 4:pos + 4 + length]
+        pos += 4 + length
+        for be in backends:
+            assert be.textdiff(a, b) == sorted_delta
+    assert pos == len(done.stdout)
+
+
+def synthetic_pairs(rng: random.Random, count: int) -> List[Tuple[bytes, bytes]]:
+    """Texts of lines from a small pool (so lines repeat) and edited copies."""
+    pool = [b"%d\n" % k for k in range(8)] + [b"", b"\r\n", b"long " * 9 + b"\n", b"last"]
+    pairs = []
+    for _ in range(count):
+        lines = [rng.choice(pool) for _ in range(rng.randrange(60))]
+        edited = list(lines)
+        for _ in range(rng.randrange(6)):
+            k = rng.randrange(len(edited) + 1)
+            edited[k:k + rng.randrange(3)] = [rng.choice(pool) for _ in range(rng.randrange(3))]
+        pairs.append((b"".join(lines), b"".join(edited)))
+    return pairs
