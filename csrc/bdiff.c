@@ -87,7 +87,7 @@ struct matcher {
 	int32_t *pos_b, *first_a;
 	/* per line of a (the chain of equal lines, patience piles) */
 	int32_t *next_a, *pair_a, *pair_b, *tails, *tops, *previous;
-	struct region *stack, *hunks;
+	struct region *regions; /* hunks, then room, then the stack */
 	int64_t nstack, nhunks, capacity;
 	int64_t work, budget;
 };
@@ -428,17 +428,24 @@ static void number_by_sorting(struct matcher *d, uint32_t *order,
 	}
 }
 
-static int push(struct region *list, int64_t *count, int64_t capacity,
-                int32_t a1, int32_t a2, int32_t b1, int32_t b2)
+/*
+ * The regions share one array: the hunks found so far from its start, the
+ * stack of regions still to match from its end.  All of them are separated
+ * by matched lines of a, so there are never more than a's lines + 1.
+ */
+static int add_region(struct matcher *d, int hunk, int32_t a1, int32_t a2,
+                      int32_t b1, int32_t b2)
 {
 	struct region *r;
 
-	/* regions on the stack, like hunks, are separated by matched lines of
-	   a, so there are never more than a's lines + 1 of them */
-	if (*count >= capacity) {
+	if (d->nhunks + d->nstack >= d->capacity) {
 		return REVLOG_ERR_INTERNAL;
 	}
-	r = &list[(*count)++];
+	if (hunk) {
+		r = &d->regions[d->nhunks++];
+	} else {
+		r = &d->regions[d->capacity - ++d->nstack];
+	}
 	r->a1 = a1;
 	r->a2 = a2;
 	r->b1 = b1;
@@ -608,8 +615,7 @@ static int push_around(struct matcher *d, const struct region *r,
 		int32_t b1 = t >= 0 ? run_b[t] + length : r->b1;
 
 		if (a2 > a1 || b2 > b1) {
-			status = push(d->stack, &d->nstack, d->capacity, a1, a2,
-			              b1, b2);
+			status = add_region(d, 0, a1, a2, b1, b2);
 		}
 		if (t >= 0) {
 			a2 = run_a[t];
@@ -647,7 +653,7 @@ static int single_line(const struct matcher *d, const struct region *r,
 	return 0;
 }
 
-/* Fill d->hunks with the differing regions, in order. */
+/* Find the differing regions (d->nhunks at d->regions), in order. */
 static int match(struct matcher *d)
 {
 	const uint32_t *a = d->a.ids, *b = d->b.ids;
@@ -657,10 +663,9 @@ static int match(struct matcher *d)
 	d->budget = WORK_PER_LINE * ((int64_t)d->a.nlines + d->b.nlines) +
 	            WORK_BASE;
 	d->nstack = d->nhunks = 0;
-	status = push(d->stack, &d->nstack, d->capacity, 0, d->a.nlines, 0,
-	              d->b.nlines);
+	status = add_region(d, 0, 0, d->a.nlines, 0, d->b.nlines);
 	while (status == REVLOG_OK && d->nstack) {
-		struct region r = d->stack[--d->nstack];
+		struct region r = d->regions[d->capacity - d->nstack--];
 		int32_t k, run_a = 0, run_b = 0, run;
 
 		while (r.a1 < r.a2 && r.b1 < r.b2 && a[r.a1] == b[r.b1]) {
@@ -674,8 +679,8 @@ static int match(struct matcher *d)
 		}
 		if (r.a1 == r.a2 || r.b1 == r.b2 || d->work >= d->budget) {
 			if (r.a1 < r.a2 || r.b1 < r.b2) {
-				status = push(d->hunks, &d->nhunks, d->capacity,
-				              r.a1, r.a2, r.b1, r.b2);
+				status = add_region(d, 1, r.a1, r.a2, r.b1,
+				                    r.b2);
 			}
 			continue;
 		}
@@ -696,8 +701,7 @@ static int match(struct matcher *d)
 		if (run) {
 			status = push_around(d, &r, &run_a, &run_b, 1, run);
 		} else {
-			status = push(d->hunks, &d->nhunks, d->capacity, r.a1,
-			              r.a2, r.b1, r.b2);
+			status = add_region(d, 1, r.a1, r.a2, r.b1, r.b2);
 		}
 	}
 	return status;
@@ -737,7 +741,7 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 	/* 8-byte items first, then 4-byte ones: everything stays aligned */
 	status = reserve(&differ->scratch, &differ->scratch_size,
 	                 lines * 8                              /* hashes */
-	                         + (n + 2) * 2 * sizeof(struct region)
+	                         + (n + 2) * sizeof(struct region)
 	                         + table * 4                    /* slots */
 	                         + (n + 1 + m + 1) * 4          /* starts */
 	                         + lines * 4 * 6 /* ids, reps, per-id arrays */
@@ -752,8 +756,7 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 		p += (count) * sizeof(type);                                   \
 	} while (0)
 	CARVE(t->hashes, uint64_t, lines);
-	CARVE(d->stack, struct region, n + 2);
-	CARVE(d->hunks, struct region, n + 2);
+	CARVE(d->regions, struct region, n + 2);
 	CARVE(t->slots, uint32_t, table);
 	CARVE(d->a.starts, uint32_t, n + 1);
 	CARVE(d->b.starts, uint32_t, m + 1);
@@ -831,7 +834,7 @@ static void hunks_to_bytes(struct matcher *d)
 	int64_t h;
 
 	for (h = 0; h < d->nhunks; h++) {
-		struct region *r = &d->hunks[h];
+		struct region *r = &d->regions[h];
 
 		r->a1 = (int32_t)d->a.starts[r->a1];
 		r->a2 = (int32_t)d->a.starts[r->a2];
@@ -873,7 +876,7 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
 	status = match(&d);
 	if (status == REVLOG_OK) {
 		hunks_to_bytes(&d);
-		status = write_delta(differ, d.hunks, d.nhunks, b, out_len);
+		status = write_delta(differ, d.regions, d.nhunks, b, out_len);
 	}
 	return status;
 }
