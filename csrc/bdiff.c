@@ -7,21 +7,23 @@
  *   - the whole lines both texts start and end with are set aside;
  *   - the rest of each text is cut into lines (each with its '\n'), and
  *     every line gets the id of its content (ids in order of first
- *     appearance, a's lines before b's) through a hash table;
+ *     appearance, a's lines before b's) through a hash table, or by
+ *     sorting the lines when crafted ones collide in it;
  *   - regions of line ids are matched from a stack, without recursion:
  *     equal lines at both ends match; a line alone on its side matches
- *     where it first occurs on the other; else the lines found exactly once
- *     on each side are paired and the longest chain of pairs in the same
- *     order on both sides (patience sorting) splits the region; else the longest
- *     run of equal lines seeded by a rarer line splits it; else the region
- *     is one hunk.  All the matching work is counted and, past a budget
- *     linear in the number of lines, what is left becomes whole hunks;
+ *     where it first occurs on the other; else the lines found exactly
+ *     once on each side are paired and the longest chain of pairs in the
+ *     same order on both sides (patience sorting) splits the region; else
+ *     the longest run of equal lines seeded by a rarer line splits it;
+ *     else the region is one hunk.  All the matching work is counted and,
+ *     past a budget linear in the number of lines, what is left becomes
+ *     whole hunks;
  *   - each hunk replaces whole lines by whole lines, never less: Mercurial
  *     reads the stored delta of a manifest as manifest lines.
  *
- * Memory is linear in the number of lines, and texts are at most
- * 0x7fffffff bytes (the hunk fields are signed 32-bit), so line numbers,
- * offsets and ids all fit in 32 bits.
+ * Memory is linear in the number of lines (under 100 bytes per line), and
+ * texts are at most 0x7fffffff bytes (the hunk fields are signed 32-bit),
+ * so line numbers, offsets and ids all fit in 32 bits.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -143,7 +143,7 @@ def test_refuses_what_is_not_a_buffer(backend):
             backend.textdiff(b"x", text)
 
 
-def test_one_changed_line_is_one_small_hunk(backend):
+def test_one_changed_line_is_one_hunk_of_that_line(backend):
     a = b"".join(b"file%05d\0%040x\n" % (i, i * 7919) for i in range(5000))
     b = a.replace(b"file02500\0%040x" % (2500 * 7919), b"file02500\0%040x" % 1)
     d = check_delta(backend, a, b)
@@ -216,7 +216,7 @@ def test_out_of_budget_regions_become_whole_hunks(backends, monkeypatch):
     assert len(hunks_of(none_at_all)) == 1
 
 
-def test_texts_a_delta_cannot_address_are_refused(monkeypatch):
+def test_pure_refuses_texts_a_delta_cannot_address(monkeypatch):
     monkeypatch.setattr(constants, "DELTA_FIELD_MAX", 10)
     with pytest.raises(errors.RevlogError, match="cannot diff a text of 11 bytes"):
         pure_bdiff.textdiff(b"x" * 11, b"y")
