@@ -463,7 +463,10 @@ class _Search:
             return base, False
         if self.index.issnapshot(base):
             return base, True
-        return None  # a delta against neither a parent nor a snapshot: suspicious
+        # a delta against neither a parent nor a snapshot: suspicious, and
+        # (as in Mercurial) its base is not tried again later either
+        self.tested.add(base)
+        return None
 
     def _parents_and_empty_ancestors(self) -> Set[int]:
         """The parents, and below each the revisions its empty deltas stand for."""
@@ -529,7 +532,9 @@ class _Search:
         return size if size >= 0 else len(self.source.rawtext(rev))
 
     def _candidate(self, base: int, as_snapshot: bool, stage: str) -> Optional[DeltaChoice]:
-        fold = (stage in (_PARENTS, _CACHED) and self.config.sparse and self.config.delta_info
+        # a received delta is stored as it came; only deltas against the
+        # parents get folded
+        fold = (stage == _PARENTS and self.config.sparse and self.config.delta_info
                 and self.config.fold_tolerance is not None)
         key = (base, as_snapshot, fold)
         if key not in self.built:

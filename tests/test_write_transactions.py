@@ -419,3 +419,25 @@ def test_without_fsync(backend, tmp_path, fmt):
     path = str(tmp_path / "x.i")
     write_history(path, fmt, backend, history, batches=[0, 5, 0, 10], fsync=False)
     check_history(revlog.open(path, backend=backend), history)
+
+
+def test_add_group_on_a_censored_base(backend, tmp_path):
+    from revlog.deltafold import replacement_header
+
+    path = str(tmp_path / "x.i")
+    rl = revlog.create(path, format=FORMATS["v1-split-sparse-zstd"], backend=backend)
+    first = rl.add_revision(b"first\n", NULL, NULL, 0)
+    tombstone = b"\x01\ncensored: gone\n\x01\n"
+    censored = rl.add_revision(tombstone, first, NULL, 1, flags=C.REVIDX_ISCENSORED, node=b"\x33" * 20)
+    text = b"a new text\n"
+    node = nodes_of([(b"first\n", -1, -1)])[0]
+    from writespecs import node_of
+
+    good = (node_of(text, censored, NULL), censored, NULL, 2, censored,
+            replacement_header(len(tombstone), len(text)) + text)
+    partial = (node_of(b"x" + tombstone, censored, NULL), censored, NULL, 2, censored,
+               b"\0\0\0\0\0\0\0\0\0\0\0\x01x")
+    with pytest.raises(errors.CorruptedData, match="censored"):
+        rl.add_group([partial])
+    assert rl.add_group([good]) == [good[0]]
+    assert node == first and revlog.open(path, backend=backend).revision(good[0]) == text
