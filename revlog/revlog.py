@@ -134,7 +134,7 @@ class _CachedFile:
 
 
 class Revlog:
-    """One revlog, opened for reading.  See revlog.open()."""
+    """One revlog, to read and to write.  See revlog.open() and revlog.create()."""
 
     def __init__(self, index_path: str, backend=None, use_mmap: bool = True,
                  sparse: Optional[bool] = None, data_path: Optional[str] = None,
@@ -902,12 +902,15 @@ def create(index_path: str, format: Format, backend=None, **options) -> Revlog:
     Options: as open().
     """
     check_writable_format(format)
-    data_path = options.get("data_path") or (index_path[:-2] if index_path.endswith(".i") else index_path) + ".d"
-    if os.path.exists(data_path):
-        raise errors.RevlogExists("%s: cannot create a revlog: %s exists" % (index_path, data_path))
+    if os.path.exists(index_path):
+        raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path)
+    rl = Revlog(index_path, backend=backend, _new_format=format, **options)
+    if os.path.exists(rl.data_path):
+        raise errors.RevlogExists("%s: cannot create a revlog: %s exists" % (index_path, rl.data_path))
     try:
         fd = os.open(index_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path) from None
     os.close(fd)
-    return Revlog(index_path, backend=backend, _new_format=format, **options)
+    rl._disk_state = rl._stat_files()
+    return rl

@@ -45,7 +45,7 @@ BACKUP_SUFFIX = ".backup"
 
 @dataclass(frozen=True)
 class WriteOptions:
-    """How a revlog is written (revlog.open()/create() options)."""
+    """How a revlog is written (revlog.open()/create() options; checked here)."""
 
     fsync: bool = True
     max_chain_len: Optional[int] = None
@@ -53,6 +53,19 @@ class WriteOptions:
     lock_timeout: float = 600.0
     compression: Optional[str] = None
     kind: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in deltas.KINDS:
+            raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
+                                     % (self.kind, ", ".join(deltas.KINDS)))
+        if self.compression is not None and self.compression not in compression.ENGINES:
+            raise errors.RevlogError("unknown compression engine %r; expected one of %s"
+                                     % (self.compression, ", ".join(compression.ENGINES)))
+        if self.max_chain_len is not None and (not isinstance(self.max_chain_len, int)
+                                               or self.max_chain_len < 0):
+            raise errors.RevlogError("max_chain_len must be None or a count, not %r" % (self.max_chain_len,))
+        if not self.lock_timeout >= 0:
+            raise errors.RevlogError("lock_timeout must be a number of seconds, not %r" % (self.lock_timeout,))
 
 
 def infer_kind(index_path: str, filelog_meta: bool) -> str:
@@ -174,9 +187,6 @@ class RevlogWriter:
         self.options = options
         fmt = revlog.format
         self.kind = options.kind or infer_kind(revlog.index_path, fmt.filelog_meta)
-        if self.kind not in deltas.KINDS:
-            raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
-                                     % (self.kind, ", ".join(deltas.KINDS)))
         engine = options.compression or revlog._write_engine()
         self.compressor = compression.Compressor(engine, options.compression_level)
         self.entry_size = (C.INDEX_ENTRY_V0 if revlog.version == C.REVLOGV0 else C.INDEX_ENTRY_V1).size

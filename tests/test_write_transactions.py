@@ -441,3 +441,18 @@ def test_add_group_on_a_censored_base(backend, tmp_path):
         rl.add_group([partial])
     assert rl.add_group([good]) == [good[0]]
     assert node == first and revlog.open(path, backend=backend).revision(good[0]) == text
+
+
+def test_write_options_are_checked_when_opening(backend, tmp_path):
+    path = str(tmp_path / "x.i")
+    fmt = FORMATS["v1-split-sparse-zstd"]
+    for options, message in (({"kind": "tree"}, "kind"), ({"compression": "lzma"}, "compression engine"),
+                             ({"max_chain_len": -1}, "max_chain_len"), ({"lock_timeout": -1}, "lock_timeout")):
+        with pytest.raises(errors.RevlogError, match=message):
+            revlog.create(path, format=fmt, backend=backend, **options)
+        assert not os.path.exists(path)
+        with pytest.raises(errors.RevlogError, match=message):
+            revlog.open(path, backend=backend, **options)
+    with pytest.raises(TypeError):
+        revlog.create(path, format=fmt, backend=backend, no_such_option=1)
+    assert not os.path.exists(path)
