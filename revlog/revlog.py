@@ -7,7 +7,7 @@ checked against the node (SHA-1 of the sorted parents and the text).  The
 last text read is kept, so reading revisions in order costs one delta each.
 
 Writing (transaction(), add_revision(), add_group(), pending writes) is
-done by revlog.transaction, revlog.writer and revlog.deltas; the Revlog
+done by revlog.transaction, revlog.adding, revlog.writer and revlog.deltas; the Revlog
 reads its own writes: new entries are appended to its index, new chunks
 read back from the files being written, new texts kept for the next deltas.
 """
@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from revlog import compression, errors, journal, lock, policy
+from revlog import adding, compression, errors, journal, lock, policy
 from revlog import constants as C
 from revlog import writer as revlog_writer
 from revlog.transaction import LOCK_SUFFIX, Transaction
@@ -724,7 +724,7 @@ class Revlog:
             with self.transaction():
                 return self.add_revision(text, p1, p2, linkrev, flags, node)
         writer = self._writer()
-        added = revlog_writer.add_revision(writer, text, p1, p2, linkrev, flags, node)
+        added = adding.add_revision(writer, text, p1, p2, linkrev, flags, node)
         self._split_if_needed(writer)
         return added
 
@@ -743,7 +743,7 @@ class Revlog:
             with self.transaction():
                 return self.add_group(items)
         writer = self._writer()
-        nodes = revlog_writer.add_group(writer, items)
+        nodes = adding.add_group(writer, items)
         self._split_if_needed(writer)
         return nodes
 
