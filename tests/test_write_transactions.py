@@ -12,7 +12,7 @@ import revlog
 from revlog import constants as C
 from revlog import errors, lock
 
-from writespecs import FORMATS, bulky, check_history, file_bytes, linear, nodes_of, write_history
+from writespecs import FORMATS, bulky, check_history, file_bytes, linear, node_of, nodes_of, write_history
 
 NULL = C.NULL_NODE
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -273,8 +273,7 @@ def test_a_second_writer_waits_then_gives_up(backend, tmp_path):
         assert time.monotonic() - started >= 0.3
         # readers are not blocked, and see only complete revisions
         reader = revlog.open(path, backend=backend)
-        assert len(reader) in (30, 31)
-        check_history(reader, history[:len(reader)])
+        check_history(reader, history[:31])
     # the lock went with the commit: the other writer goes on, seeing the new revision
     with other.transaction():
         assert len(other) == 31
@@ -430,9 +429,6 @@ def test_add_group_on_a_censored_base(backend, tmp_path):
     tombstone = b"\x01\ncensored: gone\n\x01\n"
     censored = rl.add_revision(tombstone, first, NULL, 1, flags=C.REVIDX_ISCENSORED, node=b"\x33" * 20)
     text = b"a new text\n"
-    node = nodes_of([(b"first\n", -1, -1)])[0]
-    from writespecs import node_of
-
     good = (node_of(text, censored, NULL), censored, NULL, 2, censored,
             replacement_header(len(tombstone), len(text)) + text)
     partial = (node_of(b"x" + tombstone, censored, NULL), censored, NULL, 2, censored,
@@ -440,7 +436,7 @@ def test_add_group_on_a_censored_base(backend, tmp_path):
     with pytest.raises(errors.CorruptedData, match="censored"):
         rl.add_group([partial])
     assert rl.add_group([good]) == [good[0]]
-    assert node == first and revlog.open(path, backend=backend).revision(good[0]) == text
+    assert revlog.open(path, backend=backend).revision(good[0]) == text
 
 
 def test_write_options_are_checked_when_opening(backend, tmp_path):
