@@ -266,11 +266,12 @@ class Revlog:
         return format_header(fmt)
 
     def _tolerate_tail(self, data, own_lock: bool, entry_size: int):
-        """data without a half-written last entry, if another writer is writing it."""
+        """data without a half-written last entry, if a writer is writing it
+        or died writing it (its journal is left: the next writer rolls it back)."""
         complete = self._complete_length(data, entry_size)
         if complete == len(data) or own_lock:
             return data
-        if not lock.held_by_writer(self.index_path + LOCK_SUFFIX):
+        if not self._may_shrink():
             return data  # the parser reports the damage
         return memoryview(data)[:complete]
 

@@ -216,6 +216,10 @@ for rev in range(len(rl), 60):
     rl.add_revision(text, nodes[p1] if p1 >= 0 else b"\0" * 20, nodes[p2] if p2 >= 0 else b"\0" * 20, rev)
     if where == "mid" and rev == 40:
         os._exit(3)
+    if where == "torn" and rev == 40:  # dies in the middle of the next entry's write
+        with open(path, "ab") as f:
+            f.write(b"\0" * 10)
+        os._exit(3)
 os._exit(4)
 """
 
@@ -230,6 +234,8 @@ def crash_and_recover(backend, tmp_path, fmt, where):
     assert child.returncode == 3, child.stderr.decode()
     assert os.path.exists(path + ".journal")
     assert file_bytes(str(tmp_path)) != before
+    if where == "torn":  # readers see whole revisions, the torn one hidden, until recovery
+        check_history(revlog.open(path, backend=backend), history[:41])
     rl = revlog.open(path, backend=backend)
     with rl.transaction():
         assert len(rl) == 30
@@ -243,6 +249,10 @@ def crash_and_recover(backend, tmp_path, fmt, where):
 
 def test_a_writer_that_died_is_rolled_back_by_the_next(backend, tmp_path, fmt):
     crash_and_recover(backend, tmp_path, fmt, "mid")
+
+
+def test_a_torn_entry_left_by_a_dead_writer_is_hidden_then_rolled_back(backend, tmp_path, fmt):
+    crash_and_recover(backend, tmp_path, fmt, "torn")
 
 
 @pytest.mark.parametrize("where", ["before-split-rename", "after-split-rename"])
