@@ -804,6 +804,14 @@ class Revlog:
     def _reload_after_split(self) -> None:
         self._load(own_lock=True)
 
+    def _stop_inline(self) -> None:
+        """An empty revlog's split: its first entry will carry a header without the inline flag."""
+        self.header &= ~C.FLAG_INLINE_DATA
+        self.inline = False
+        self.index, _ = self.backend.parse_index2(b"", False, self.generaldelta, self.delta_info, C.REVLOGV1)
+        self._data = b""
+        self._format = None
+
     def _after_commit(self) -> None:
         self._disk_state = self._stat_files()
         self._format = None

