@@ -20,7 +20,7 @@ import struct
 import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from revlog import adding, compression, errors, journal, lock, policy
 from revlog import constants as C
@@ -96,16 +96,22 @@ def _load_backend(backend) -> types.ModuleType:
     return backend
 
 
-def _read_buffer(path: str, use_mmap: bool):
+def _read_buffer(path: str, use_mmap: bool, may_shrink: Optional[Callable[[], bool]] = None):
     """The whole file: mapped when large (zero copy), else read.
 
     Never map a file a writer may truncate (see Revlog._may_shrink): a
-    mapping past the end of a file faults instead of reading short.
+    mapping past the end of a file faults instead of reading short.  A
+    writer may begin between the caller's check and the mapping, so
+    may_shrink (when given) is asked again once the file is mapped, and the
+    file must not have shrunk meanwhile; else the map is dropped for a read.
     """
     with io.open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if use_mmap and size >= MMAP_THRESHOLD:
-            return memoryview(mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ))
+            mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
+            if may_shrink is None or (not may_shrink() and os.fstat(f.fileno()).st_size >= size):
+                return memoryview(mapped)
+            mapped.close()
         return f.read()
 
 
@@ -176,11 +182,13 @@ class Revlog:
         self._disk_state = self._stat_files()
         mappable = self._use_mmap and (own_lock or not self._may_shrink())
         self._mappable = mappable
+        # a writer may begin after the check above: ask again once mapped
+        recheck = None if own_lock else self._may_shrink
         read_path = self.index_path
         if self._pending and os.path.exists(self.index_path + revlog_writer.PENDING_SUFFIX):
             read_path = self.index_path + revlog_writer.PENDING_SUFFIX
         try:
-            index_data = _read_buffer(read_path, mappable)
+            index_data = _read_buffer(read_path, mappable, recheck)
         except FileNotFoundError:
             index_data = b""
         if len(index_data) >= C.INDEX_HEADER.size:
@@ -233,7 +241,7 @@ class Revlog:
             self._file = None
         elif mappable:
             try:
-                self._data = _read_buffer(self.data_path, True)
+                self._data = _read_buffer(self.data_path, True, recheck)
             except FileNotFoundError:
                 raise errors.CorruptedData("%s: data file %s is missing" % (self.name, self.data_path)) from None
             self._file = None
@@ -534,7 +542,7 @@ class Revlog:
             return b""
         path = self.index_path if self.inline else self.data_path
         try:
-            self._data = _read_buffer(path, self._mappable and not self._may_shrink())
+            self._data = _read_buffer(path, self._mappable and not self._may_shrink(), self._may_shrink)
         except FileNotFoundError:
             return b""
         return self._data[start:start + length]

@@ -2,6 +2,8 @@
 revlog, hostile journals, bad argument types, the null node, option checks,
 crash leftovers and locks held twice in one process."""
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -81,3 +83,47 @@ def test_splitting_while_entries_are_held_back_is_refused(backend, tmp_path):
         with pytest.raises(errors.RevlogError, match="internal error"):
             rl._writer().split()
     check_history(revlog.open(path, backend=backend), history)
+
+
+# ---- readers mapping a file a writer then rolls back ------------------------------
+
+RACING_READER = r"""
+import os, sys
+import revlog
+import revlog.revlog as R
+from revlog import constants as C
+path, backend = sys.argv[1], sys.argv[2]
+writer = revlog.open(path, backend=backend, fsync=False)
+real = R._read_buffer
+started = []
+def racing(*args, **kwargs):
+    # a writer begins and appends after the reader decided it may map the file
+    if not started:
+        started.append(writer.transaction())
+        node = writer.node(len(writer) - 1)
+        for i in range(200):
+            node = writer.add_revision(b"new %d\n" % i * 3, node, C.NULL_NODE, 2000 + i)
+    return real(*args, **kwargs)
+R._read_buffer = racing
+reader = revlog.open(path, backend=backend)
+R._read_buffer = real
+assert len(reader) == 1300, len(reader)
+started[0].rollback()
+assert reader.revision(1250) == b"new 150\n" * 3
+assert reader.revision(5) == b"line 5\n" * 3
+print("ok")
+"""
+
+
+def test_a_reader_never_maps_what_a_writer_beginning_meanwhile_truncates(backend, tmp_path):
+    path = str(tmp_path / "f.i")
+    rl = revlog.create(path, format=FORMATS["v1-split-sparse-zstd"], backend=backend, fsync=False)
+    with rl.transaction():
+        node = NULL
+        for i in range(1100):
+            node = rl.add_revision(b"line %d\n" % i * 3, node, NULL, i)
+    assert os.path.getsize(path) >= revlog.revlog.MMAP_THRESHOLD
+    child = subprocess.run([sys.executable, "-c", RACING_READER, path, backend.__name__.split(".")[-1].lstrip("_")],
+                           capture_output=True, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr.decode()[-2000:])
+    assert child.stdout.strip() == b"ok"
