@@ -66,6 +66,12 @@ class WriteOptions:
             raise errors.RevlogError("lock_timeout must be a number of seconds, not %r" % (self.lock_timeout,))
 
 
+def journaled_files(index_path: str, data_path: str, journal_path: str) -> Tuple[str, ...]:
+    """Every file a writer of this revlog may name in its journal."""
+    return (index_path, data_path, index_path + PENDING_SUFFIX, index_path + SPLIT_SUFFIX,
+            journal_path + BACKUP_SUFFIX)
+
+
 def infer_kind(index_path: str, filelog_meta: bool) -> str:
     """changelog / manifest / filelog / other, from where the revlog lives
     (a store's 00changelog.i, 00manifest.i, data/...) or its filelog flag."""

@@ -1,6 +1,7 @@
 """Edge cases of the write path found in review: delaying an empty inline
 revlog, hostile journals, bad argument types, the null node, option checks,
 crash leftovers and locks held twice in one process."""
+import json
 import os
 import subprocess
 import sys
@@ -127,3 +128,33 @@ def test_a_reader_never_maps_what_a_writer_beginning_meanwhile_truncates(backend
                            capture_output=True, timeout=120)
     assert child.returncode == 0, (child.returncode, child.stderr.decode()[-2000:])
     assert child.stdout.strip() == b"ok"
+
+
+# ---- planted journals -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("planted", [
+    {"sizes": {"../victim.txt": -1}, "backups": {}, "temps": []},
+    {"sizes": {"../victim.txt": 2}, "backups": {}, "temps": []},
+    {"sizes": {}, "backups": {"../victim.txt": "f.i.journal.backup"}, "temps": []},
+    {"sizes": {}, "backups": {"f.i": "../victim.txt"}, "temps": []},
+    {"sizes": {}, "backups": {}, "temps": ["../victim.txt"]},
+    {"sizes": {"f.i": 0}, "backups": {}, "temps": ["other.i"]},
+])
+def test_a_planted_journal_touches_no_file_the_writer_does_not_own(backend, tmp_path, planted):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious\n")
+    (repo / "other.i").write_bytes(b"mine\n")
+    (repo / "f.i.journal.backup").write_bytes(b"planted\n")
+    path = str(repo / "f.i")
+    rl = revlog.create(path, format=FORMATS["v1-inline-sparse-zlib"], backend=backend, fsync=False)
+    planted = dict(planted, version=1)
+    (repo / "f.i.journal").write_text(json.dumps(planted))
+    with pytest.raises(errors.RevlogError, match="never writes"):
+        rl.add_revision(b"x\n", NULL, NULL, 0)
+    assert victim.read_bytes() == b"precious\n"
+    assert (repo / "other.i").read_bytes() == b"mine\n"
+    assert (repo / "f.i.journal").exists() and os.path.getsize(path) == 0
+    assert not (repo / "f.i.lock").exists()
