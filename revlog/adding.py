@@ -11,7 +11,7 @@ from typing import Iterable, List, Optional
 from revlog import deltas, errors
 from revlog import constants as C
 from revlog.deltafold import replacement_header
-from revlog.writer import MAX_FIELD, RevlogWriter
+from revlog.writer import MAX_FIELD, WDIR_NODE, RevlogWriter
 
 
 def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
@@ -40,11 +40,43 @@ def check_linkrev(revlog, linkrev: int) -> None:
         raise errors.RevlogError("%s: invalid linkrev %r" % (revlog.name, linkrev))
 
 
+def as_bytes(revlog, value, what: str) -> bytes:
+    """value as bytes if it is bytes-like (a contiguous buffer of bytes), else RevlogError."""
+    if type(value) is bytes:
+        return value
+    try:
+        view = memoryview(value)
+    except TypeError:
+        view = None
+    if view is None or view.format not in ("B", "b", "c") or not view.c_contiguous:
+        raise errors.RevlogError("%s: %s must be bytes-like, not %s" % (revlog.name, what, type(value).__name__))
+    return view.tobytes()
+
+
+def check_size(revlog, text: bytes) -> None:
+    """A text an entry can describe (checked before anything is computed from it)."""
+    if len(text) > MAX_FIELD:
+        raise errors.RevlogError("%s: a %d-byte revision exceeds the revlog limit of %d bytes"
+                                 % (revlog.name, len(text), MAX_FIELD))
+
+
+def check_node_shape(revlog, node, what: str) -> None:
+    """A node: 20 bytes."""
+    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
+        raise errors.RevlogError("%s: %s must be a %d-byte node, not %r" % (revlog.name, what, C.NODE_SIZE, node))
+
+
+def check_new_node(revlog, node, what: str) -> None:
+    """A node a new revision may have: 20 bytes, neither null nor the working directory's."""
+    check_node_shape(revlog, node, what)
+    if node in (C.NULL_NODE, WDIR_NODE):
+        raise errors.RevlogError("%s: %s cannot be the %s node" % (
+            revlog.name, what, "null" if node == C.NULL_NODE else "working directory"))
+
+
 def parent_rev(revlog, node: bytes) -> int:
     """The revision of a parent node; RevisionNotFound naming it."""
-    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: a parent must be a %d-byte node, not %r"
-                                 % (revlog.name, C.NODE_SIZE, node))
+    check_node_shape(revlog, node, "a parent")
     if node == C.NULL_NODE:
         return C.NULL_REV
     rev = revlog.index.get_rev(node)
@@ -59,8 +91,6 @@ def hash_check(revlog, node: Optional[bytes], text: bytes, p1: bytes, p2: bytes,
     computed = node_of(text, p1, p2)
     if node is None:
         return computed
-    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: a node must be %d bytes, not %r" % (revlog.name, C.NODE_SIZE, node))
     if node != computed and not flags & C.REVIDX_RAWTEXT_CHANGING_FLAGS:
         raise errors.CorruptedData("%s: node %s does not match the text (which hashes to %s)"
                                    % (revlog.name, node.hex(), computed.hex()))
@@ -71,9 +101,12 @@ def add_revision(writer: RevlogWriter, text, p1: bytes, p2: bytes, linkrev: int,
                  node: Optional[bytes]) -> bytes:
     """Revlog.add_revision inside a transaction (see there)."""
     revlog = writer.revlog
-    text = bytes(text)
+    text = as_bytes(revlog, text, "a revision's text")
+    check_size(revlog, text)
     flags = check_flags(revlog, flags)
     check_linkrev(revlog, linkrev)
+    if node is not None:
+        check_new_node(revlog, node, "a new revision's node")
     p1r, p2r = parent_rev(revlog, p1), parent_rev(revlog, p2)
     node = hash_check(revlog, node, text, p1, p2, flags)
     if revlog.index.get_rev(node) is not None:
@@ -113,22 +146,19 @@ def _add_group_item(writer: RevlogWriter, computer: deltas.DeltaComputer, positi
         raise errors.RevlogError(
             "%s: add_group item %d is not (node, p1, p2, linkrev, delta base, delta[, flags])"
             % (revlog.name, position)) from None
-    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: add_group item %d: a node must be %d bytes, not %r"
-                                 % (revlog.name, position, C.NODE_SIZE, node))
+    check_new_node(revlog, node, "add_group item %d's node" % position)
     if revlog.index.get_rev(node) is not None:
         return node
     flags = check_flags(revlog, flags)
     check_linkrev(revlog, linkrev)
     p1r, p2r = parent_rev(revlog, p1), parent_rev(revlog, p2)
-    if not isinstance(base_node, bytes) or len(base_node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: add_group item %d: a delta base must be a %d-byte node"
-                                 % (revlog.name, position, C.NODE_SIZE))
+    check_node_shape(revlog, base_node, "add_group item %d's delta base" % position)
     base = C.NULL_REV if base_node == C.NULL_NODE else revlog.index.get_rev(base_node)
     if base is None:
         raise errors.RevisionNotFound("%s: unknown delta base %s" % (revlog.name, base_node.hex()))
-    delta = bytes(delta)
+    delta = as_bytes(revlog, delta, "add_group item %d's delta" % position)
     text = _apply_delta(revlog, node, base, delta)
+    check_size(revlog, text)
     node = hash_check(revlog, node, text, p1, p2, flags)
     writer.append(node, text, p1r, p2r, linkrev, flags, computer, cached=(base, delta))
     return node

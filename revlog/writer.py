@@ -29,8 +29,8 @@ from revlog.journal import Journal, file_size, fsync_directory
 INLINE_LIMIT = 131072
 # Largest text, chunk or linkrev an entry can hold (signed 32-bit fields).
 MAX_FIELD = 0x7FFFFFFF
-# Largest data offset a v1 entry can hold (48 bits).
-MAX_OFFSET = (1 << 48) - 1
+# Largest data offset an entry can hold: 48 bits in v1, a signed 32-bit field in v0.
+MAX_OFFSET = {C.REVLOGV0: MAX_FIELD, C.REVLOGV1: (1 << 48) - 1}
 # Chain information kept for this many revisions at most.
 CHAIN_CACHE_LIMIT = 200000
 # Bytes copied at once when splitting or copying a pending index.
@@ -254,19 +254,15 @@ class RevlogWriter:
                computer: deltas.DeltaComputer, cached: Optional[Tuple[int, bytes]] = None) -> int:
         """Store one new revision (checked by the caller); its revision number."""
         revlog = self.revlog
-        if node == C.NULL_NODE or node == WDIR_NODE:
-            raise errors.RevlogError("%s: cannot add the %s revision"
-                                     % (revlog.name, "null" if node == C.NULL_NODE else "working directory"))
-        if len(text) > MAX_FIELD:
-            raise errors.RevlogError("%s: a %d-byte revision exceeds the revlog limit of %d bytes"
-                                     % (revlog.name, len(text), MAX_FIELD))
         index = revlog.index
         rev = len(index)
         choice = computer.choose(deltas.NewRevision(text, p1, p2, flags, cached))
         flags |= choice.entry_flags(computer.config)
         offset = self.data_end
-        if offset + choice.length > MAX_OFFSET or choice.length > MAX_FIELD:
-            raise errors.RevlogError("%s: the revlog cannot grow past %d bytes of data" % (revlog.name, MAX_OFFSET))
+        limit = MAX_OFFSET[revlog.version]
+        if offset + choice.length > limit or choice.length > MAX_FIELD:
+            raise errors.RevlogError("%s: the data of a v%d revlog cannot grow past %d bytes"
+                                     % (revlog.name, revlog.version, limit))
         if revlog.version == C.REVLOGV0:
             raw_len = -1
             packed = C.INDEX_ENTRY_V0.pack(offset, choice.length, choice.base, linkrev,

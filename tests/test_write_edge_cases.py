@@ -12,9 +12,16 @@ import revlog
 from revlog import constants as C
 from revlog import errors
 
-from writespecs import FORMATS, bulky, check_history, linear, nodes_of
+from revlog.deltafold import replacement_header
+
+from writespecs import FORMATS, bulky, check_history, file_bytes, linear, node_of, nodes_of
 
 NULL = C.NULL_NODE
+
+
+def replacement(old: bytes, new: bytes) -> bytes:
+    """A delta replacing all of old with new."""
+    return replacement_header(len(old), len(new)) + new
 
 
 def add_all(rl, history, revs):
@@ -158,3 +165,76 @@ def test_a_planted_journal_touches_no_file_the_writer_does_not_own(backend, tmp_
     assert (repo / "other.i").read_bytes() == b"mine\n"
     assert (repo / "f.i.journal").exists() and os.path.getsize(path) == 0
     assert not (repo / "f.i.lock").exists()
+
+
+# ---- what add_revision and add_group accept -----------------------------------------
+
+
+@pytest.fixture
+def small(backend, tmp_path):
+    """A revlog with two revisions; (revlog, its nodes, its files' bytes)."""
+    path = str(tmp_path / "f.i")
+    rl = revlog.create(path, format=FORMATS["v1-inline-sparse-zlib"], backend=backend, fsync=False)
+    history = linear(9, 2)
+    add_all(rl, history, range(2))
+    return rl, nodes_of(history), file_bytes(str(tmp_path))
+
+
+@pytest.mark.parametrize("text", [7, 10 ** 12, [104, 105], "hi", None, memoryview(b"abcdef")[::2],
+                                  memoryview(bytes(8)).cast("I")])
+def test_texts_must_be_bytes_like(small, tmp_path, text):
+    rl, nodes, before = small
+    with pytest.raises(errors.RevlogError, match="f.i: a revision's text must be bytes-like, not"):
+        rl.add_revision(text, nodes[1], NULL, 2)
+    with pytest.raises(errors.RevlogError, match="f.i: add_group item 0's delta must be bytes-like"):
+        rl.add_group([(b"\x01" * 20, nodes[1], NULL, 2, NULL, text)])
+    assert file_bytes(str(tmp_path)) == before and len(rl) == 2
+
+
+def test_bytes_like_texts_are_stored_as_their_bytes(small):
+    rl, nodes, _ = small
+    for rev, text in enumerate([bytearray(b"one\n"), memoryview(b"two\n"), memoryview(b"three\n")[0:6]]):
+        node = rl.add_revision(text, nodes[1], NULL, 2 + rev)
+        assert rl.revision(node) == bytes(text) and node == node_of(bytes(text), nodes[1], NULL)
+    delta = replacement(b"", b"four\n")
+    node = rl.add_group([(node_of(b"four\n", NULL, NULL), NULL, NULL, 9, NULL, bytearray(delta))])[0]
+    assert rl.revision(node) == b"four\n"
+
+
+@pytest.mark.parametrize("bad", [NULL, b"\xff" * 20])
+def test_the_null_and_working_directory_nodes_cannot_be_added(small, tmp_path, bad):
+    rl, nodes, before = small
+    name = "null" if bad == NULL else "working directory"
+    with pytest.raises(errors.RevlogError, match="cannot be the %s node" % name):
+        rl.add_revision(b"gone\n", nodes[1], NULL, 2, flags=C.REVIDX_ISCENSORED, node=bad)
+    with pytest.raises(errors.RevlogError, match="add_group item 0's node cannot be the %s node" % name):
+        rl.add_group([(bad, nodes[1], NULL, 2, NULL, replacement(b"", b"gone\n"), C.REVIDX_ISCENSORED)])
+    assert file_bytes(str(tmp_path)) == before and len(rl) == 2
+
+
+def test_the_size_of_a_text_is_checked_before_it_is_hashed(small, monkeypatch):
+    from revlog import adding
+    rl, nodes, _ = small
+    monkeypatch.setattr(adding, "MAX_FIELD", 10)
+
+    def no_hashing(*args):
+        raise AssertionError("hashed a text too large to store")
+    monkeypatch.setattr(adding, "node_of", no_hashing)
+    with pytest.raises(errors.RevlogError, match="11-byte revision exceeds the revlog limit of 10 bytes"):
+        rl.add_revision(b"x" * 11, nodes[1], NULL, 2)
+    with pytest.raises(errors.RevlogError, match="11-byte revision exceeds"):
+        rl.add_group([(b"\x01" * 20, nodes[1], NULL, 2, NULL, replacement(b"", b"x" * 11))])
+
+
+def test_v0_data_offsets_stop_at_2_gib(backend, tmp_path):
+    path = str(tmp_path / "f.i")
+    rl = revlog.create(path, format=FORMATS["v0-zlib"], backend=backend, fsync=False)
+    history = linear(2, 3)
+    add_all(rl, history, range(2))
+    before = file_bytes(str(tmp_path))
+    with pytest.raises(errors.RevlogError, match="f.i: the data of a v0 revlog cannot grow past 2147483647 bytes"):
+        with rl.transaction():
+            rl._writer().data_end = 0x7FFFFFF0  # as if 2 GiB were there
+            add_all(rl, history, [2])
+    assert file_bytes(str(tmp_path)) == before
+    check_history(revlog.open(path, backend=backend), history[:2])
