@@ -5,9 +5,10 @@ The functions here come from the backend revlog.policy selected at import
 """
 from revlog import errors, policy
 from revlog.revlog import Format, Revlog, open
+from revlog import repo  # revlog.repo.open(path): a repository
 
 parse_index2 = policy.namespace.parse_index2
 patches = policy.namespace.patches
 patchedsize = policy.namespace.patchedsize
 
-__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy"]
+__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy", "repo"]
