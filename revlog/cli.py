@@ -14,6 +14,7 @@ bad usage); ``verify`` exits 1 when it finds a problem.  The backend follows
 REVLOG_MODULE_POLICY.
 """
 import argparse
+import functools
 import os
 import sys
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence
@@ -51,8 +52,10 @@ class _Parser(argparse.ArgumentParser):
 class Context:
     """What a command needs: its arguments, where to write, how to find the repository."""
 
-    def __init__(self, args: argparse.Namespace, stdout: BinaryIO, stderr: BinaryIO, cwd: str):
+    def __init__(self, args: argparse.Namespace, stdout: BinaryIO, stderr: BinaryIO, cwd: str,
+                 backend=None):
         self.args = args
+        self.backend = backend
         self.stdout = stdout
         self.stderr = stderr
         self.cwd = cwd
@@ -73,7 +76,7 @@ class Context:
         path = self.repo_path()
         if path is None:
             raise CommandError("no repository found in %s (.hg not found); give one with -R" % self.cwd)
-        return repomod.open(path)
+        return repomod.open(path, backend=self.backend)
 
 
 # ---- info / log / cat / verify ---------------------------------------------------
@@ -189,7 +192,7 @@ def _debug_revlog(ctx: Context, target: Optional[str]) -> Revlog:
         raise UsageError("%s: give -c, -m or a FILE" % args.command)
     root = ctx.repo_path()
     if root is not None:
-        repo = repomod.open(root)
+        repo = repomod.open(root, backend=ctx.backend)
         try:
             filelog = repo.file(os.fsencode(target))
         except ValueError:
@@ -202,7 +205,7 @@ def _debug_revlog(ctx: Context, target: Optional[str]) -> Revlog:
         raise CommandError("%s is neither a tracked file with history nor a revlog index file (.i)" % target)
     # a revlog outside a repository is read with Mercurial's default options
     ctx.sparse_read = False
-    return revlog.open(path, sparse=False)
+    return revlog.open(path, backend=ctx.backend, sparse=False)
 
 
 def cmd_debugindex(ctx: Context) -> int:
@@ -334,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- running ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once (parsing does not change it)."""
+    return build_parser()
+
+
 def _binary(stream, fallback) -> BinaryIO:
     if stream is not None:
         return stream
@@ -341,11 +350,16 @@ def _binary(stream, fallback) -> BinaryIO:
 
 
 def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None,
-         stderr: Optional[BinaryIO] = None, cwd: Optional[str] = None) -> int:
-    """Run one revlog command; its exit status.  stdout/stderr: binary streams."""
+         stderr: Optional[BinaryIO] = None, cwd: Optional[str] = None, backend=None) -> int:
+    """Run one revlog command; its exit status.
+
+    The defaults are the process's: sys.argv, sys.stdout/stderr (binary
+    streams are written), the current directory and the backend the module
+    policy chose ("c", "pure" or a backend namespace to override it).
+    """
     out = _binary(stdout, sys.stdout)
     err = _binary(stderr, sys.stderr)
-    parser = build_parser()
+    parser = _parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.version:
@@ -354,7 +368,7 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
         if args.command is None:
             out.write(parser.format_help().encode("utf-8"))
             return 0
-        ctx = Context(args, out, err, cwd or os.getcwd())
+        ctx = Context(args, out, err, cwd or os.getcwd(), backend)
         status = args.function(ctx)
         out.flush()
         return status
