@@ -81,8 +81,9 @@ def first_line(text: bytes) -> bytes:
 # ---- keywords and filters ------------------------------------------------------
 
 
-def _extras(cs: Changeset) -> List[bytes]:
-    return [b"%s=%s" % (key, codecs.escape_encode(cs.extras[key])[0]) for key in sorted(cs.extras)]
+def _extras(cs: Changeset) -> bytes:
+    """key=value for every extra, by key, with nothing between them (as Mercurial)."""
+    return b"".join(b"%s=%s" % (key, codecs.escape_encode(cs.extras[key])[0]) for key in sorted(cs.extras))
 
 
 def keywords(cs: Changeset, nodes: Callable[[int], bytes], manifest_rev: Callable[[bytes], int]) -> Dict[str, Callable[[], Value]]:

@@ -22,7 +22,6 @@ import pathlib
 import pickle
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -89,13 +88,11 @@ def extra_repos(request, tmp_path_factory) -> Dict[str, TestRepo]:
         directory = root / _source_key()
         with _lock(root / "lock"):
             if not _extra_complete(directory):
+                # built in place: an absolute share records its source's path
                 for old in root.iterdir():
                     if old.is_dir():
                         shutil.rmtree(str(old), ignore_errors=True)
-                scratch = pathlib.Path(tempfile.mkdtemp(prefix="build-", dir=str(root)))
-                _build_extra(scratch / "out")
-                os.replace(str(scratch / "out"), str(directory))
-                shutil.rmtree(str(scratch), ignore_errors=True)
+                _build_extra(directory)
     found = {}
     for name, spec in hgextra.REPOS.items():
         with open(str(directory / (name + ".pickle")), "rb") as fp:
