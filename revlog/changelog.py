@@ -86,7 +86,10 @@ def _parse_date(field_text: bytes) -> Tuple[Date, bytes]:
     try:
         when: Union[int, float] = int(pieces[0])
     except ValueError:
-        when = float(pieces[0])  # ValueError if not a number either
+        try:
+            when = float(pieces[0])
+        except ValueError:
+            raise ValueError("malformed date %r" % field_text) from None
     try:
         offset = int(pieces[1])
     except ValueError:

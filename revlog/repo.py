@@ -15,6 +15,7 @@ repository: files are opened for reading only.
 """
 import io
 import os
+from collections import OrderedDict
 from typing import FrozenSet, List, Optional, Tuple, Union
 
 from revlog import errors, store
@@ -38,6 +39,7 @@ SUPPORTED_REQUIREMENTS = frozenset([
 ])
 
 CHANGELOG = b"00changelog.i"
+FILELOG_CACHE_COUNT = 8   # filelogs kept open for file_revision (reading a file's history in turn)
 MANIFEST = b"00manifest.i"
 
 RevOrNode = Union[int, bytes]
@@ -106,6 +108,7 @@ class Repository:
         self.store = store.for_requirements(self.store_base, store_dir, requirements)
         self._changelog: Optional[Revlog] = None
         self._manifest: Optional[Revlog] = None
+        self._filelogs: "OrderedDict[bytes, Revlog]" = OrderedDict()   # file_revision's, recent last
 
     def __repr__(self) -> str:
         return "<Repository %s>" % self.root
@@ -118,10 +121,11 @@ class Repository:
 
     def close(self) -> None:
         """Let go of the changelog and manifest (their files close when unused)."""
-        for rl in (self._changelog, self._manifest):
+        for rl in [self._changelog, self._manifest] + list(self._filelogs.values()):
             if rl is not None:
                 rl.close()
         self._changelog = self._manifest = None
+        self._filelogs.clear()
 
     # ---- revlogs -----------------------------------------------------------
 
@@ -216,7 +220,10 @@ class Repository:
 
         A revision records a copy only with a null first parent, as in Mercurial.
         """
-        filelog = self.file(path)
+        filelog = self._filelogs.pop(path, None) or self.file(path)
+        self._filelogs[path] = filelog
+        if len(self._filelogs) > FILELOG_CACHE_COUNT:
+            self._filelogs.popitem(last=False)[1].close()
         text = filelog.revision(filenode)
         try:
             meta, content = split_metadata(text)
