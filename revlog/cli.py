@@ -41,12 +41,22 @@ class CommandError(Exception):
     """A command cannot do what it was asked: one line, exit status 1."""
 
 
+class HelpRequested(Exception):
+    """--help: the text to print (main writes it to its stdout)."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the exception carries it to main)."""
+    """argparse, but help and usage errors go back to main as exceptions.
+
+    So they reach the streams main was given, and a usage error is one line.
+    """
 
     def error(self, message):
         command = self.prog[len(PROG):].strip()
         raise UsageError("%s%s (see %s --help)" % (command + ": " if command else "", message, self.prog))
+
+    def print_help(self, file=None):
+        raise HelpRequested(self.format_help())
 
 
 class Context:
@@ -118,7 +128,9 @@ def cmd_log(ctx: Context) -> int:
     with ctx.repo() as repo:
         revs = _log_revisions(repo, ctx.args.rev)
         if ctx.args.limit is not None:
-            revs = revs[:max(ctx.args.limit, 0)]
+            if ctx.args.limit <= 0:
+                raise CommandError("limit must be positive")
+            revs = revs[:ctx.args.limit]
         changelog, manifest = repo.changelog, repo.manifest
         for rev in revs:
             changeset = repo.changeset(rev)
@@ -372,10 +384,11 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
         status = args.function(ctx)
         out.flush()
         return status
+    except HelpRequested as exc:
+        out.write(str(exc).encode("utf-8"))
+        return 0
     except UsageError as exc:
         return _fail(err, str(exc), 2)
-    except SystemExit as exc:   # --help
-        return int(exc.code or 0)
     except BrokenPipeError:
         _quiet_broken_pipe(out)
         return 1

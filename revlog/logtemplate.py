@@ -1,7 +1,8 @@
 """`revlog log` templates: a small subset of Mercurial's, with the same output.
 
 A template is literal text with ``{keyword}`` or ``{keyword|filter|...}``
-fields; ``\\n``, ``\\t``, ``\\\\`` and ``\\{`` are escapes in the literal text.
+fields; in the literal text ``\\{`` is a brace and other backslash escapes
+(``\\n``, ``\\t``, ``\\\\``, ``\\x01``...) are Python's string escapes.
 
 Keywords: rev node author user desc date branch files extras manifest
 p1rev p2rev p1node p2node.  Filters: short hex isodate isodatesec
@@ -11,6 +12,7 @@ strip lower upper count.  Each renders as ``hg log -T`` 7.2.4 does.
 import codecs
 import datetime
 import re
+import warnings
 from typing import Callable, Dict, List, Tuple, Union
 
 from revlog.changelog import Changeset, Date
@@ -135,6 +137,12 @@ def _on_text(function: Callable[[bytes], bytes]) -> Callable[[Value], Value]:
     return lambda value: function(_text(value))
 
 
+def _count(value: Value) -> Value:
+    if not isinstance(value, (list, bytes)):
+        raise TemplateError("count needs a list or text")
+    return len(value)
+
+
 FILTERS: Dict[str, Callable[[Value], Value]] = {
     "short": _on_text(lambda text: text[:12]),
     "hex": _on_text(lambda text: text),   # nodes are already shown in hex
@@ -152,7 +160,7 @@ FILTERS: Dict[str, Callable[[Value], Value]] = {
     "strip": _on_text(lambda text: text.strip()),
     "lower": _on_text(lambda text: text.lower()),
     "upper": _on_text(lambda text: text.upper()),
-    "count": lambda value: len(value) if isinstance(value, (list, bytes)) else len(_text(value)),
+    "count": _count,
 }
 
 
@@ -166,7 +174,9 @@ Piece = Union[bytes, Tuple[str, List[str]]]
 def _unescape(literal: str) -> bytes:
     raw = literal.encode("utf-8", "surrogateescape")
     try:
-        return codecs.escape_decode(raw)[0]
+        with warnings.catch_warnings():   # an unknown escape stays as written, as in Mercurial
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return codecs.escape_decode(raw)[0]
     except ValueError as exc:
         raise TemplateError("bad escape in template text %r: %s" % (literal, exc)) from None
 
@@ -178,8 +188,8 @@ def parse(template: str, known: Tuple[str, ...] = ()) -> List[Piece]:
     pos = 0
     while pos < len(template):
         char = template[pos]
-        if char == "\\" and template[pos + 1:pos + 2] in ("{", "}"):
-            literal.append(template[pos + 1])
+        if char == "\\" and template[pos + 1:pos + 2] == "{":
+            literal.append("{")
             pos += 2
         elif char == "\\":
             literal.append(template[pos:pos + 2])
@@ -199,8 +209,6 @@ def parse(template: str, known: Tuple[str, ...] = ()) -> List[Piece]:
                 literal = []
             pieces.append((keyword, filters))
             pos = match.end()
-        elif char == "}":
-            raise TemplateError("unmatched '}' in template")
         else:
             literal.append(char)
             pos += 1
