@@ -145,13 +145,7 @@ class HgOracle:
         if cached is not None and cached.is_file():
             with open(str(cached), "rb") as fp:
                 return pickle.load(fp)
-        batch = [(self._copy(name), args) for name, args in requests]
-        done = subprocess.run([hg_python(), str(HERE / "hgextra.py"), "batch"], env=hg_env(),
-                              input=pickle.dumps(batch, protocol=hgrecord.PICKLE_PROTOCOL),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1800)
-        if done.returncode != 0:
-            pytest.fail("running hg commands failed:\n%s" % done.stderr.decode(errors="replace"), pytrace=False)
-        answers = pickle.loads(done.stdout)
+        answers = run_at([(self._copy(name), args) for name, args in requests])
         if cached is not None:
             scratch = cached.with_suffix(".tmp%d" % os.getpid())
             with open(str(scratch), "wb") as fp:
@@ -166,6 +160,16 @@ def hg_oracle(request, every_repo, tmp_path_factory) -> HgOracle:
     cache = getattr(request.config, "cache", None)
     cache_dir = pathlib.Path(str(cache.mkdir(_CACHE_NAME))) if cache is not None else None
     return HgOracle(every_repo, cache_dir, tmp_path_factory.mktemp("hg-copies"))
+
+
+def run_at(requests: Sequence[Tuple[str, Sequence[bytes]]]) -> List[Answer]:
+    """hg's (status, stdout, stderr) for each (directory, args): one subprocess, no cache."""
+    done = subprocess.run([hg_python(), str(HERE / "hgextra.py"), "batch"], env=hg_env(),
+                          input=pickle.dumps(list(requests), protocol=hgrecord.PICKLE_PROTOCOL),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=1800)
+    if done.returncode != 0:
+        pytest.fail("running hg commands failed:\n%s" % done.stderr.decode(errors="replace"), pytrace=False)
+    return pickle.loads(done.stdout)
 
 
 # ---- our command ------------------------------------------------------------------
