@@ -37,6 +37,12 @@ def _entry(line: bytes, number: int) -> Tuple[bytes, Entry]:
     return path, (node, flag)
 
 
+def _check_lines(lines) -> None:
+    """Raise ValueError naming the first malformed line."""
+    for number, line in enumerate(lines, 1):
+        _entry(line, number)
+
+
 def parse_manifest(text: bytes) -> Dict[bytes, Entry]:
     """Every entry of a manifest text, in order: {path: (node, flag)}.
 
@@ -50,23 +56,26 @@ def parse_manifest(text: bytes) -> Dict[bytes, Entry]:
     lines.pop()
     entries = {}
     unhex = binascii.unhexlify
-    for line in lines:
-        # the usual line, inline; anything else gets _entry's checks and message
-        path, nul, rest = line.partition(b"\0")
-        size = len(rest)
-        if nul and path and (size == HEX_NODE_SIZE or (size == HEX_NODE_SIZE + 1 and rest[-1:] in FLAGS)):
-            try:
+    flagged = HEX_NODE_SIZE + 1
+    try:   # the usual lines inline; anything else gets _entry's checks and message
+        for line in lines:
+            path, _nul, rest = line.partition(b"\0")
+            if len(rest) == HEX_NODE_SIZE:
+                entries[path] = (unhex(rest), b"")
+            elif len(rest) == flagged and rest[HEX_NODE_SIZE:] in FLAGS:
                 entries[path] = (unhex(rest[:HEX_NODE_SIZE]), rest[HEX_NODE_SIZE:])
-                continue
-            except ValueError:
-                pass
-        _entry(line, len(entries) + 1)  # raises
+            else:
+                raise ValueError
+    except ValueError:
+        _check_lines(lines)
+        raise   # not reached: _check_lines raises
+    if b"" in entries:
+        _check_lines(lines)
     # lines sort as their paths do (NUL sorts first); equal paths leave fewer entries
-    if len(entries) != len(lines) or any(a >= b for a, b in zip(lines, islice(lines, 1, None))):
+    if len(entries) != len(lines) or lines != sorted(lines):
         for number, (a, b) in enumerate(zip(lines, islice(lines, 1, None)), 2):
             if a.partition(b"\0")[0] >= b.partition(b"\0")[0]:
                 raise ValueError("line %d is out of order or repeats a path" % number)
-        raise ValueError("lines are out of order")
     return entries
 
 
