@@ -140,7 +140,8 @@ class HgOracle:
         """hg's (status, stdout, stderr) for each (repository name, args) request."""
         requests = [(name, [a if isinstance(a, bytes) else os.fsencode(a) for a in args])
                     for name, args in requests]
-        key = hashlib.sha256(pickle.dumps((_source_key(), requests), protocol=4)).hexdigest()
+        # repr, not pickle: the same on CPython and PyPy (pickle's memo follows object identity)
+        key = hashlib.sha256(repr((_source_key(), requests)).encode()).hexdigest()
         cached = self.cache_dir / (key + ".pickle") if self.cache_dir is not None else None
         if cached is not None and cached.is_file():
             with open(str(cached), "rb") as fp:
