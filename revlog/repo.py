@@ -136,7 +136,9 @@ class Repository:
         """
         index_path = self.store.path(store_path)
         radix = store_path[:-2]
-        options = {"data_path": self.store.path(radix + b".d")}
+        # kind: how hg would write to it (a hashed filelog's name does not say)
+        kind = {CHANGELOG: "changelog", MANIFEST: "manifest"}.get(store_path, "filelog")
+        options = {"data_path": self.store.path(radix + b".d"), "kind": kind}
         if "sparserevlog" not in self.requirements:
             options["sparse"] = False
         docket = self._docket(index_path)
