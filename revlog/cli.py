@@ -202,22 +202,33 @@ def _debug_revlog(ctx: Context, target: Optional[str]) -> Revlog:
         return repo.changelog if args.changelog else repo.manifest
     if target is None:
         raise UsageError("%s: give -c, -m or a FILE" % args.command)
+    path = os.path.join(ctx.cwd, target)
     root = ctx.repo_path()
     if root is not None:
-        repo = repomod.open(root, backend=ctx.backend)
         try:
-            filelog = repo.file(os.fsencode(target))
-        except ValueError:
-            filelog = None
-        if filelog is not None and len(filelog):
+            repo = repomod.open(root, backend=ctx.backend)
+        except repomod.RepositoryError:
+            if not (path.endswith(".i") and os.path.isfile(path)):
+                raise
+            repo = None   # a revlog file inside a repository revlog cannot read as a whole
+        filelog = _tracked_filelog(repo, target) if repo is not None else None
+        if filelog is not None:
             ctx.sparse_read = "sparserevlog" in repo.requirements
             return filelog
-    path = os.path.join(ctx.cwd, target)
     if not os.path.isfile(path) or not path.endswith(".i"):
         raise CommandError("%s is neither a tracked file with history nor a revlog index file (.i)" % target)
     # a revlog outside a repository is read with Mercurial's default options
     ctx.sparse_read = False
     return revlog.open(path, backend=ctx.backend, sparse=False)
+
+
+def _tracked_filelog(repo: repomod.Repository, target: str) -> Optional[Revlog]:
+    """The filelog of a tracked path, if it has revisions."""
+    try:
+        filelog = repo.file(os.fsencode(target))
+    except ValueError:
+        return None
+    return filelog if len(filelog) else None
 
 
 def cmd_debugindex(ctx: Context) -> int:
@@ -298,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("info", cmd_info, "revisions, heads, formats, compression and sizes")
-    sub.add_argument("repo", nargs="?", metavar="REPO", help="the repository (default: the current one)")
-    sub.set_defaults(repository=None)
+    _add_repository(sub)
+    sub.add_argument("repo", nargs="?", metavar="REPO", help="the repository (the same as -R REPO)")
 
     sub = command("log", cmd_log, "one line per changeset, newest first")
     _add_repository(sub)

@@ -42,7 +42,7 @@ def lookup(rl: Revlog, symbol: str) -> int:
     text = symbol.lower()
     if text and len(text) <= 40 and all(c in "0123456789abcdef" for c in text):
         node = rl.index.partialmatch(text.encode("ascii"))
-        if node is not None:
+        if node is not None and node != C.NULL_NODE:
             return rl.rev(node)
     raise errors.RevisionNotFound("%s: no revision matches %r" % (rl.name, symbol))
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401
+from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401
 from revlog import policy
 from revlog import repo as repomod
 from revlog.logtemplate import DEFAULT_TEMPLATE
@@ -207,3 +207,20 @@ def test_closed_pipe_is_quiet(hg_repos):
     err = reader.stderr.read()
     reader.wait(timeout=120)
     assert err == b"" and reader.returncode in (0, 1)
+
+
+def test_an_empty_repository(tmp_path, backend):
+    path = str(tmp_path / "empty")
+    (status, _out, err), = run_at([(str(tmp_path), [b"init", path.encode()])])
+    assert status == 0, err
+    status, out, err = run_revlog(["info", path], backend=backend)
+    assert status == 0 and b"changesets    0 (empty repository)\nheads         0\n" in out
+    assert run_revlog(["log", "-R", path], backend=backend) == (0, b"", b"")
+    status, out, _err = run_revlog(["verify", "-R", path], backend=backend)
+    assert status == 0 and out.endswith(b"checked 0 changesets with 0 changes to 0 files\n")
+    assert run_revlog(["debugindex", "-R", path, "-m"], backend=backend)[1] == \
+        b"   rev linkrev       nodeid    p1-nodeid    p2-nodeid\n"
+    for args in (["cat", "-R", path, "README"], ["debugdata", "-R", path, "-c", "0"],
+                 ["debugrevlog", "-R", path, "-c"]):
+        status, out, err = run_revlog(args, backend=backend)
+        assert status == 1 and out == b"" and err.count(b"\n") == 1, args

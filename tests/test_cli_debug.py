@@ -96,3 +96,16 @@ def test_debug_commands_on_revlog_paths(every_repo, hg_oracle, backend, name):
             ours.append(variant[:1] + [path] + variant[1:])
             theirs.append(variant[:1] + [same] + variant[1:])
     compare(repo, hg_oracle, ours, backend, hg_requests=theirs)
+
+
+def test_revlog_path_in_a_repository_revlog_cannot_open(hg_copy, hg_repos):
+    """Requirements refuse the repository, not a revlog file given by its path."""
+    path = hg_copy("zlib")
+    with open(os.path.join(path, ".hg", "store", "requires"), "a") as fp:
+        fp.write("frobnicate\n")
+    index = os.path.join(".hg", "store", "00manifest.i")
+    expected = run_revlog(["debugindex", index], cwd=hg_repos["zlib"].path)
+    assert expected[0] == 0 and len(expected[1].splitlines()) == 101
+    assert run_revlog(["debugindex", index], cwd=path) == expected
+    status, _out, err = run_revlog(["debugindex", "README"], cwd=path)
+    assert status == 1 and b"does not support: frobnicate" in err
