@@ -25,6 +25,7 @@ from revlog import repo as repomod
 from revlog.cli_debug import debug_data, debug_delta_chain, debug_index, debug_revlog, debug_revlog_dump
 from revlog.cli_debug import lookup as revlog_lookup
 from revlog.cli_info import write_info
+from revlog.constants import NULL_REV
 from revlog.logtemplate import DEFAULT_TEMPLATE, TemplateError, compile_template, keywords, render
 from revlog.progress import ProgressBar
 from revlog.revlog import Revlog
@@ -115,8 +116,13 @@ def _log_revisions(repo: repomod.Repository, specs: Sequence[str]) -> List[int]:
             chosen.extend(range(start, end + step, step))
         else:
             chosen.append(repo.lookup(spec))
-    seen = set()
-    return [rev for rev in chosen if not (rev in seen or seen.add(rev)) and rev != -1]
+    revs: List[int] = []
+    seen = {NULL_REV}   # the null revision is no changeset to show
+    for rev in chosen:
+        if rev not in seen:
+            seen.add(rev)
+            revs.append(rev)
+    return revs
 
 
 def cmd_log(ctx: Context) -> int:
@@ -386,7 +392,8 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.version:
-            out.write(b"revlog %s (backend: %s)\n" % (_version().encode(), policy.backend.encode()))
+            name = policy.backend if backend is None else getattr(backend, "NAME", backend)
+            out.write(b"revlog %s (backend: %s)\n" % (_version().encode(), name.encode()))
             return 0
         if args.command is None:
             out.write(parser.format_help().encode("utf-8"))

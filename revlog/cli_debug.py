@@ -283,6 +283,8 @@ class _RevlogStats:
     def _add(self, rl: Revlog, rev: int) -> None:
         p1, p2 = rl.parentrevs(rev)
         delta = rl.deltaparent(rev)
+        if delta >= rev:
+            raise errors.CorruptedIndex("%s: revision %d has delta base %d" % (rl.name, rev, delta))
         if rl.version > C.REVLOGV0:
             raw = rl.rawsize(rev)
             self.stored_content += raw

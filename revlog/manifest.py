@@ -135,6 +135,14 @@ class Manifest(Mapping[bytes, Entry]):
     def __len__(self) -> int:
         return len(self._parsed())
 
+    def items(self):
+        """(path, (node, flag)) for every entry, in path order (the dict's own view)."""
+        return self._parsed().items()
+
+    def values(self):
+        """(node, flag) of every entry, in path order."""
+        return self._parsed().values()
+
     def node(self, path: bytes) -> bytes:
         """The filelog node of path (KeyError if not in the manifest)."""
         return self[path][0]

@@ -20,7 +20,7 @@ from typing import FrozenSet, List, Optional, Tuple, Union
 
 from revlog import errors, store
 from revlog.changelog import Changeset, parse_changeset, read_changeset
-from revlog.constants import NULL_NODE, NULL_REV, REVLOGV2, CHANGELOGV2, INDEX_HEADER
+from revlog.constants import CHANGELOGV2, INDEX_HEADER, NULL_NODE, NULL_REV, REVLOGV2
 from revlog.filelog import copy_source, split_metadata
 from revlog.manifest import Manifest, read_manifest
 from revlog.revlog import Docket, Revlog
@@ -120,7 +120,7 @@ class Repository:
         self.close()
 
     def close(self) -> None:
-        """Let go of the changelog and manifest (their files close when unused)."""
+        """Let go of the revlogs opened so far (their files close when unused)."""
         for rl in [self._changelog, self._manifest] + list(self._filelogs.values()):
             if rl is not None:
                 rl.close()
