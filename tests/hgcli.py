@@ -9,8 +9,11 @@
   the hg command lines (in the repository, as with --cwd) in one
   subprocess of the interpreter that has Mercurial 7.2.4 and gives
   [(status, stdout, stderr)]; answers are cached on disk, keyed by the
-  sources the repositories are built from and the requests, and hg runs
-  on copies of the repositories (it may write caches into them).
+  sources the repositories are built from and the requests (answers of
+  older sources are deleted), and hg runs on copies of the repositories
+  (it may write caches into them).
+- `run_at([(directory, [arg bytes, ...]), ...])`: the same for any
+  directory (a corrupted copy), not cached.
 - `run_revlog(args, cwd=..., backend=...)`: our command, in-process.
 
 Works the same from PyPy: Mercurial always runs under hg_python().
@@ -141,7 +144,7 @@ class HgOracle:
         requests = [(name, [a if isinstance(a, bytes) else os.fsencode(a) for a in args])
                     for name, args in requests]
         # repr, not pickle: the same on CPython and PyPy (pickle's memo follows object identity)
-        key = hashlib.sha256(repr((_source_key(), requests)).encode()).hexdigest()
+        key = "%s-%s" % (_source_key(), hashlib.sha256(repr(requests).encode()).hexdigest()[:32])
         cached = self.cache_dir / (key + ".pickle") if self.cache_dir is not None else None
         if cached is not None and cached.is_file():
             with open(str(cached), "rb") as fp:
@@ -160,6 +163,14 @@ def hg_oracle(request, every_repo, tmp_path_factory) -> HgOracle:
     """Mercurial's answers to command lines on every_repo (see HgOracle)."""
     cache = getattr(request.config, "cache", None)
     cache_dir = pathlib.Path(str(cache.mkdir(_CACHE_NAME))) if cache is not None else None
+    if cache_dir is not None:
+        current = _source_key() + "-"
+        for old in cache_dir.iterdir():
+            if not old.name.startswith(current):
+                try:
+                    old.unlink()
+                except OSError:   # another session's, in use or gone
+                    pass
     return HgOracle(every_repo, cache_dir, tmp_path_factory.mktemp("hg-copies"))
 
 

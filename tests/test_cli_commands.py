@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401
+from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401 (fixtures)
 from revlog import policy
 from revlog import repo as repomod
 from revlog.logtemplate import DEFAULT_TEMPLATE

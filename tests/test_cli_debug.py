@@ -9,7 +9,7 @@ import os
 import pytest
 
 import hgfixtures
-from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401
+from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
 from revlog import repo as repomod
 
 COMPARED = tuple(hgfixtures.REPO_NAMES) + tuple(n for n in EXTRA_NAMES if "share" not in n)

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401
+from hgcli import every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401 (fixtures)
 from revlog import cli
 from revlog import repo as repomod
 from revlog.progress import ProgressBar

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401
+from hgcli import every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
 from hgfixtures import raised
 from revlog import errors
 from revlog import repo as repomod

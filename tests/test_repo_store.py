@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hgoracle
-from hgcli import EXTRA_NAMES, every_repo, extra_repos  # noqa: F401
+from hgcli import every_repo, extra_repos  # noqa: F401 (fixtures)
 from revlog import errors, store
 from revlog import repo as repomod
 
