@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, function: Callable[[Context], int], help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=function.__doc__)
+        sub = commands.add_parser(name, help=help_text, description=function.__doc__.replace("``", ""))
         sub.set_defaults(function=function)
         return sub
 
