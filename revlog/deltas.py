@@ -22,8 +22,8 @@ chains Mercurial would keep for the same history:
   record whether they are snapshots and how their delta compares with
   deltas against the parents.
 
-DeltaComputer.choose() answers for one revision; the revlog it reads from
-is a DeltaSource (revlog.revlog.Revlog is one).
+DeltaComputer.choose() answers for one revision; what it reads from the
+revlog goes through a DeltaSource (revlog.writer provides one).
 """
 import bisect
 from dataclasses import dataclass
@@ -103,11 +103,6 @@ class DeltaChoice:
         self.chain_size = chain_size          # stored bytes of the whole chain
         self.snapshot_depth = snapshot_depth  # None: not a snapshot; 0: full text
         self.quality: Optional[int] = None    # delta-info quality flags, if known
-
-    @property
-    def is_full(self) -> bool:
-        """Whether the revision is stored as a full text."""
-        return self.chainlen == 1 and self.snapshot_depth == 0
 
     def entry_flags(self, config: DeltaConfig) -> int:
         """The delta-info flags of the entry (0 without delta-info)."""

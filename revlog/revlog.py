@@ -7,7 +7,7 @@ checked against the node (SHA-1 of the sorted parents and the text).  The
 last text read is kept, so reading revisions in order costs one delta each.
 
 Writing (transaction(), add_revision(), add_group(), pending writes) is
-done by revlog.transaction, revlog.writer and revlog.deltas; the Revlog
+done by revlog.transaction, revlog.adding, revlog.writer and revlog.deltas; the Revlog
 reads its own writes: new entries are appended to its index, new chunks
 read back from the files being written, new texts kept for the next deltas.
 """
@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from revlog import compression, errors, journal, lock, policy
+from revlog import adding, compression, errors, journal, lock, policy
 from revlog import constants as C
 from revlog import writer as revlog_writer
 from revlog.transaction import LOCK_SUFFIX, Transaction
@@ -266,11 +266,12 @@ class Revlog:
         return format_header(fmt)
 
     def _tolerate_tail(self, data, own_lock: bool, entry_size: int):
-        """data without a half-written last entry, if another writer is writing it."""
+        """data without a half-written last entry, if a writer is writing it
+        or died writing it (its journal is left: the next writer rolls it back)."""
         complete = self._complete_length(data, entry_size)
         if complete == len(data) or own_lock:
             return data
-        if not lock.held_by_writer(self.index_path + LOCK_SUFFIX):
+        if not self._may_shrink():
             return data  # the parser reports the damage
         return memoryview(data)[:complete]
 
@@ -724,7 +725,7 @@ class Revlog:
             with self.transaction():
                 return self.add_revision(text, p1, p2, linkrev, flags, node)
         writer = self._writer()
-        added = revlog_writer.add_revision(writer, text, p1, p2, linkrev, flags, node)
+        added = adding.add_revision(writer, text, p1, p2, linkrev, flags, node)
         self._split_if_needed(writer)
         return added
 
@@ -743,7 +744,7 @@ class Revlog:
             with self.transaction():
                 return self.add_group(items)
         writer = self._writer()
-        nodes = revlog_writer.add_group(writer, items)
+        nodes = adding.add_group(writer, items)
         self._split_if_needed(writer)
         return nodes
 

@@ -81,7 +81,7 @@ def test_mercurial_accepts_rewritten_repository(name, hg_repos, hg_copy, backend
         original = open_recorded(repo, rec, backend)
         scratch = str(tmp_path / ("rl%d" % i) / "x.i")
         os.makedirs(os.path.dirname(scratch))
-        new = rewrite(original, scratch, backend, **options)
+        new = rewrite(original, scratch, backend, kind=rec["kind"], **options)
         assert len(new) == len(original)
         new.close()
         # Mercurial splits inline revlogs at the same size: the store keeps its layout
