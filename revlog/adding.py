@@ -11,7 +11,7 @@ from typing import Iterable, List, Optional
 from revlog import deltas, errors
 from revlog import constants as C
 from revlog.deltafold import replacement_header
-from revlog.writer import MAX_FIELD, WDIR_NODE, RevlogWriter
+from revlog.writer import MAX_FIELD, WDIR_NODE, RevlogWriter, is_integer
 
 
 def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
@@ -26,7 +26,7 @@ def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
 
 def check_flags(revlog, flags: int) -> int:
     """The flags to store (delta-info flags are the writer's own)."""
-    if not isinstance(flags, int) or flags < 0 or flags & ~C.REVIDX_KNOWN_FLAGS:
+    if not is_integer(flags) or flags < 0 or flags & ~C.REVIDX_KNOWN_FLAGS:
         raise errors.RevlogError("%s: unknown revision flags %r" % (revlog.name, flags))
     flags &= ~C.REVIDX_DELTA_INFO_FLAGS
     if flags and revlog.version == C.REVLOGV0:
@@ -36,7 +36,7 @@ def check_flags(revlog, flags: int) -> int:
 
 def check_linkrev(revlog, linkrev: int) -> None:
     """A linkrev the entry can hold."""
-    if not isinstance(linkrev, int) or not 0 <= linkrev <= MAX_FIELD:
+    if not is_integer(linkrev) or not 0 <= linkrev <= MAX_FIELD:
         raise errors.RevlogError("%s: invalid linkrev %r" % (revlog.name, linkrev))
 
 
@@ -122,6 +122,11 @@ def add_revision(writer: RevlogWriter, text, p1: bytes, p2: bytes, linkrev: int,
 
 def add_group(writer: RevlogWriter, items: Iterable[tuple]) -> List[bytes]:
     """Revlog.add_group inside a transaction (see there)."""
+    try:
+        items = iter(items)
+    except TypeError:
+        raise errors.RevlogError("%s: add_group needs an iterable of revisions, not %s"
+                                 % (writer.revlog.name, type(items).__name__)) from None
     point = writer.savepoint()
     nodes = []
     try:

@@ -24,6 +24,7 @@ from typing import Callable, List, Optional, Tuple, Union
 
 from revlog import adding, compression, errors, journal, lock, policy
 from revlog import constants as C
+from revlog.compression import Decompressor
 from revlog import writer as revlog_writer
 from revlog.transaction import LOCK_SUFFIX, Transaction
 
@@ -37,7 +38,6 @@ MMAP_THRESHOLD = 64 * 1024
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
 _COMP_LEN = struct.Struct(">i")
-_chunk_compression = compression  # Revlog() has an option of that name
 
 RevOrNode = Union[int, bytes]
 
@@ -67,25 +67,18 @@ def format_header(fmt: Format) -> int:
     return header
 
 
-def check_writable_format(fmt: Format) -> None:
+def check_writable_format(fmt: Format, name: str) -> None:
     """RevlogError unless the writer supports fmt (v0, v1; not the v2 dockets)."""
     if not isinstance(fmt, Format):
-        raise errors.RevlogError("format must be a revlog.Format, not %r" % (fmt,))
-    if fmt.version in (C.REVLOGV2, C.CHANGELOGV2):
-        raise errors.RevlogError(
-            "writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not supported; "
-            "only v0 and v1 revlogs can be written" % fmt.version)
-    if fmt.version not in (C.REVLOGV0, C.REVLOGV1):
-        raise errors.RevlogError("unknown revlog version %r" % (fmt.version,))
+        raise errors.RevlogError("%s: format must be a revlog.Format, not %r" % (name, fmt))
+    revlog_writer.check_writable_version(name, fmt.version)
     if fmt.version == C.REVLOGV0 and (fmt.inline or fmt.generaldelta or fmt.sparse or fmt.delta_info
                                       or fmt.filelog_meta):
-        raise errors.RevlogError("revlog v0 has no inline data, generaldelta, sparse-revlog, "
-                                 "delta-info or filelog-meta: %r" % (fmt,))
+        raise errors.RevlogError("%s: revlog v0 has no inline data, generaldelta, sparse-revlog, "
+                                 "delta-info or filelog-meta: %r" % (name, fmt))
     if fmt.sparse and not fmt.generaldelta:
-        raise errors.RevlogError("sparse-revlog needs generaldelta: %r" % (fmt,))
-    if fmt.compression not in compression.ENGINES:
-        raise errors.RevlogError("unknown compression engine %r; expected one of %s"
-                                 % (fmt.compression, ", ".join(compression.ENGINES)))
+        raise errors.RevlogError("%s: sparse-revlog needs generaldelta: %r" % (name, fmt))
+    compression.check_engine(fmt.compression)
 
 
 def _load_backend(backend) -> types.ModuleType:
@@ -157,7 +150,7 @@ class Revlog:
         self.name = os.path.basename(index_path)
         self.backend = _load_backend(backend)
         self._use_mmap = use_mmap
-        self._decompressor = _chunk_compression.Decompressor()
+        self._decompressor = Decompressor()
         # recent texts: a chain is rebuilt from the newest one it contains
         self._texts: "OrderedDict[int, bytes]" = OrderedDict()
         self._sparse = sparse
@@ -165,11 +158,13 @@ class Revlog:
         self._pending = pending
         self._write_options = revlog_writer.WriteOptions(
             fsync=bool(fsync), max_chain_len=max_chain_len, compression_level=compression_level,
-            lock_timeout=float(lock_timeout), compression=compression, kind=kind)
+            lock_timeout=lock_timeout, compression=compression, kind=kind)
         # the format of a revlog created empty (its files cannot say it yet)
         self._new_format = _new_format
         self._transaction: Optional[Transaction] = None
         self._load()
+        if compression_level is not None:
+            self._write_options.check_level(self._write_engine())
 
     # ---- opening --------------------------------------------------------
 
@@ -704,7 +699,7 @@ class Revlog:
             return self._transaction
         if self._pending:
             raise errors.RevlogError("%s: opened with pending=True, which is for reading only" % self.name)
-        revlog_writer.check_writable(self)
+        revlog_writer.check_writable_version(self.name, self.version)
         transaction = Transaction(self, self._write_options)
         transaction.begin()
         self._transaction = transaction
@@ -918,7 +913,7 @@ def create(index_path: str, format: Format, backend=None, **options) -> Revlog:
     object (a reopened empty revlog is Mercurial's default, inline v1).
     Options: as open().
     """
-    check_writable_format(format)
+    check_writable_format(format, os.path.basename(index_path))
     if os.path.exists(index_path):
         raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path)
     rl = Revlog(index_path, backend=backend, _new_format=format, **options)

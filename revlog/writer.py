@@ -43,7 +43,8 @@ BACKUP_SUFFIX = ".backup"
 
 @dataclass(frozen=True)
 class WriteOptions:
-    """How a revlog is written (revlog.open()/create() options; checked here)."""
+    """How a revlog is written (revlog.open()/create() options; all checked here,
+    except a compression_level without a compression engine: see check_level)."""
 
     fsync: bool = True
     max_chain_len: Optional[int] = None
@@ -53,17 +54,28 @@ class WriteOptions:
     kind: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if self.kind is not None and self.kind not in deltas.KINDS:
+        if self.kind is not None and (not isinstance(self.kind, str) or self.kind not in deltas.KINDS):
             raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
                                      % (self.kind, ", ".join(deltas.KINDS)))
-        if self.compression is not None and self.compression not in compression.ENGINES:
-            raise errors.RevlogError("unknown compression engine %r; expected one of %s"
-                                     % (self.compression, ", ".join(compression.ENGINES)))
-        if self.max_chain_len is not None and (not isinstance(self.max_chain_len, int)
-                                               or self.max_chain_len < 0):
+        if self.compression is not None:
+            compression.check_engine(self.compression, self.compression_level)
+        else:  # the engine is the revlog's own: check_level() finishes
+            compression.check_level(None, self.compression_level)
+        if self.max_chain_len is not None and (not is_integer(self.max_chain_len) or self.max_chain_len < 0):
             raise errors.RevlogError("max_chain_len must be None or a count, not %r" % (self.max_chain_len,))
-        if not self.lock_timeout >= 0:
+        if (not isinstance(self.lock_timeout, (int, float)) or isinstance(self.lock_timeout, bool)
+                or not self.lock_timeout >= 0):
             raise errors.RevlogError("lock_timeout must be a number of seconds, not %r" % (self.lock_timeout,))
+
+    def check_level(self, engine: str) -> None:
+        """RevlogError unless compression_level suits engine (the revlog's own)."""
+        if self.compression is None:
+            compression.check_level(engine, self.compression_level)
+
+
+def is_integer(value) -> bool:
+    """An int that is not a bool (True is not a count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def journaled_files(index_path: str, data_path: str, journal_path: str) -> Tuple[str, ...]:
@@ -163,19 +175,19 @@ class _Source(deltas.DeltaSource):
         return self.revlog._chunks([rev])[0]
 
 
-def check_writable(revlog) -> None:
-    """RevlogError unless the writer can append to this revlog (v0 or v1)."""
-    if revlog.version not in (C.REVLOGV0, C.REVLOGV1):
-        raise errors.RevlogError(
-            "%s: writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not "
-            "supported; only v0 and v1 revlogs can be written" % (revlog.name, revlog.version))
+def check_writable_version(name: str, version: int) -> None:
+    """RevlogError unless the writer can write revlogs of this version (v0 or v1)."""
+    if version in (C.REVLOGV0, C.REVLOGV1):
+        return
+    docket = " (revlog-v2 / changelog-v2 with a docket)" if version in (C.REVLOGV2, C.CHANGELOGV2) else ""
+    raise errors.RevlogError("%s: writing revlog version %#x%s is not supported; only v0 and v1 revlogs "
+                             "can be written" % (name, version, docket))
 
 
 class RevlogWriter:
     """Writes one revlog's new revisions during one transaction."""
 
     def __init__(self, revlog, journal: Journal, options: WriteOptions) -> None:
-        check_writable(revlog)
         self.revlog = revlog
         self.journal = journal
         self.options = options

@@ -238,3 +238,59 @@ def test_v0_data_offsets_stop_at_2_gib(backend, tmp_path):
             add_all(rl, history, [2])
     assert file_bytes(str(tmp_path)) == before
     check_history(revlog.open(path, backend=backend), history[:2])
+
+
+# ---- options and arguments are checked when given -----------------------------------
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"compression_level": "9"}, "compression_level must be None or an integer, not '9'"),
+    ({"compression_level": True}, "compression_level must be None or an integer"),
+    ({"compression_level": 99}, "invalid any compression level 99"),
+    ({"compression_level": 10}, "invalid zlib compression level 10 \\(0 to 9\\)"),  # the revlog's engine
+    ({"compression_level": 23, "compression": "zstd"}, "invalid zstd compression level 23"),
+    ({"lock_timeout": "x"}, "lock_timeout must be a number of seconds, not 'x'"),
+    ({"lock_timeout": float("nan")}, "lock_timeout must be a number"),
+    ({"max_chain_len": True}, "max_chain_len must be None or a count, not True"),
+    ({"kind": ["changelog"]}, "unknown revlog kind"),
+    ({"compression": 5}, "unknown compression engine 5"),
+])
+def test_bad_write_options_fail_at_open(small, backend, options, message):
+    rl, _, _ = small
+    assert rl.format.compression == "zlib"
+    with pytest.raises(errors.RevlogError, match=message):
+        revlog.open(rl.index_path, backend=backend, **options)
+
+
+def test_good_write_options_pass(small, backend):
+    rl, nodes, _ = small
+    for options in ({"compression_level": 9}, {"compression_level": 0}, {"lock_timeout": 0},
+                    {"compression": "zstd", "compression_level": 22}, {"max_chain_len": 0}):
+        other = revlog.open(rl.index_path, backend=backend, **options)
+        assert other.add_revision(b"%r\n" % sorted(options.items()), nodes[1], NULL, 2) in other.index
+
+
+def test_zstd_without_zstandard_fails_at_open_and_create(small, backend, tmp_path, monkeypatch):
+    from revlog import compression
+    rl, _, _ = small
+    monkeypatch.setattr(compression, "zstandard", None)
+    with pytest.raises(errors.RevlogError, match="zstandard package"):
+        revlog.open(rl.index_path, backend=backend, compression="zstd")
+    with pytest.raises(errors.RevlogError, match="zstandard package"):
+        revlog.create(str(tmp_path / "z.i"), format=FORMATS["v1-split-sparse-zstd"], backend=backend)
+    assert not os.path.exists(str(tmp_path / "z.i"))
+
+
+def test_bad_arguments_are_revlog_errors(small, tmp_path):
+    rl, nodes, before = small
+    with pytest.raises(errors.RevlogError, match="f.i: invalid linkrev True"):
+        rl.add_revision(b"new\n", nodes[1], NULL, True)
+    with pytest.raises(errors.RevlogError, match="f.i: unknown revision flags True"):
+        rl.add_revision(b"new\n", nodes[1], NULL, 2, flags=True)
+    with pytest.raises(errors.RevlogError, match="f.i: add_group needs an iterable of revisions, not int"):
+        rl.add_group(5)
+    text = b"new\n"
+    item = (node_of(text, nodes[1], NULL), nodes[1], NULL, True, NULL, replacement(b"", text))
+    with pytest.raises(errors.RevlogError, match="f.i: invalid linkrev True"):
+        rl.add_group([item])
+    assert file_bytes(str(tmp_path)) == before
