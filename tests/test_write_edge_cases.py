@@ -10,7 +10,7 @@ import pytest
 
 import revlog
 from revlog import constants as C
-from revlog import errors
+from revlog import deltafold, errors
 
 from revlog.deltafold import replacement_header
 
@@ -294,3 +294,24 @@ def test_bad_arguments_are_revlog_errors(small, tmp_path):
     with pytest.raises(errors.RevlogError, match="f.i: invalid linkrev True"):
         rl.add_group([item])
     assert file_bytes(str(tmp_path)) == before
+
+
+# ---- stored deltas the delta search parses --------------------------------------------
+
+
+@pytest.mark.parametrize("delta", [
+    b"\0" * 8 + b"\xff\xff\xff\xf4",              # negative size (looped forever)
+    b"\0\0\0\x05\0\0\0\x04\0\0\0\0",              # ends before it starts
+    b"\xff\xff\xff\xff\0\0\0\x04\0\0\0\0",        # starts before the text
+    b"\0\0\0\0\0\0\0\x04\0\0\0\x09abc",           # its data is cut short
+    replacement_header(0, 1) + b"x" + b"\0\0\0",  # a second header cut short
+])
+def test_parsing_a_bad_delta_is_corrupted_data(delta):
+    with pytest.raises(errors.CorruptedData, match="delta hunk"):
+        deltafold.parse(delta)
+
+
+def test_parsing_good_deltas():
+    delta = b"\0\0\0\x02\0\0\0\x04\0\0\0\x01x" + b"\0\0\0\x06\0\0\0\x06\0\0\0\x00"
+    assert deltafold.parse(delta) == [(2, 4, 1), (6, 6, 0)]
+    assert deltafold.parse(b"") == []
