@@ -23,6 +23,9 @@ from revlog import errors
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
+# Beside the journal: the journal being written, and the backup of a file replaced whole.
+TEMPORARY_SUFFIX = ".tmp"
+BACKUP_SUFFIX = ".backup"
 
 
 def fsync_directory(path: str) -> None:
@@ -102,7 +105,7 @@ class Journal:
             "temps": [self._relative(path) for path in self.temps],
         }
         data = json.dumps(record, sort_keys=True).encode("ascii")
-        temporary = self.path + ".tmp"
+        temporary = self.path + TEMPORARY_SUFFIX
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.write(fd, data)
@@ -193,10 +196,14 @@ def _remove(path: str) -> None:
 
 
 def recover(journal_path: str, allowed: Collection[str], fsync: bool = True) -> bool:
-    """Roll back the transaction a dead writer left (call with the lock held);
-    allowed: the files it may name (see Journal.read)."""
+    """Roll back the transaction a dead writer left (call with the lock held),
+    and remove its leftovers; allowed: the files it may name (see Journal.read).
+    Whether there was a journal."""
     journal = Journal.read(journal_path, allowed, fsync)
-    if journal is None:
-        return False
-    journal.rollback()
-    return True
+    if journal is not None:
+        journal.rollback()
+    # what a writer that died writing its journal, or committing, leaves
+    # beside it (nobody else uses them while we hold the lock)
+    _remove(journal_path + TEMPORARY_SUFFIX)
+    _remove(journal_path + BACKUP_SUFFIX)
+    return journal is not None

@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from revlog import compression, deltas, errors
 from revlog import constants as C
-from revlog.journal import Journal, file_size, fsync_directory
+from revlog.journal import BACKUP_SUFFIX, Journal, file_size, fsync_directory
 
 # Mercurial 7.2.4 splits an inline revlog when its data reaches this size.
 INLINE_LIMIT = 131072
@@ -38,7 +38,6 @@ COPY_BLOCK = 1 << 20
 WDIR_NODE = b"\xff" * C.NODE_SIZE
 PENDING_SUFFIX = ".a"
 SPLIT_SUFFIX = ".s"
-BACKUP_SUFFIX = ".backup"
 
 
 @dataclass(frozen=True)

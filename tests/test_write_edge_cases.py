@@ -315,3 +315,15 @@ def test_parsing_good_deltas():
     delta = b"\0\0\0\x02\0\0\0\x04\0\0\0\x01x" + b"\0\0\0\x06\0\0\0\x06\0\0\0\x00"
     assert deltafold.parse(delta) == [(2, 4, 1), (6, 6, 0)]
     assert deltafold.parse(b"") == []
+
+
+# ---- leftovers of a writer that died outside its journal's lifetime --------------------
+
+
+@pytest.mark.parametrize("leftover", ["f.i.journal.tmp", "f.i.journal.backup"])
+def test_the_next_writer_removes_crash_leftovers(small, tmp_path, leftover):
+    rl, nodes, before = small
+    (tmp_path / leftover).write_bytes(b"half a journal" if leftover.endswith("tmp") else before["f.i"])
+    rl.add_revision(b"after\n", nodes[1], NULL, 2)
+    assert sorted(os.listdir(str(tmp_path))) == ["f.i"]
+    assert rl.revision(2) == b"after\n" and len(revlog.open(rl.index_path)) == 3
