@@ -26,6 +26,7 @@ JOURNAL_VERSION = 1
 # Beside the journal: the journal being written, and the backup of a file replaced whole.
 TEMPORARY_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".backup"
+DATA_BACKUP_SUFFIX = ".backup-data"
 
 
 def fsync_directory(path: str) -> None:
@@ -206,4 +207,5 @@ def recover(journal_path: str, allowed: Collection[str], fsync: bool = True) -> 
     # beside it (nobody else uses them while we hold the lock)
     _remove(journal_path + TEMPORARY_SUFFIX)
     _remove(journal_path + BACKUP_SUFFIX)
+    _remove(journal_path + DATA_BACKUP_SUFFIX)
     return journal is not None

@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from revlog import compression, deltas, errors
 from revlog import constants as C
-from revlog.journal import BACKUP_SUFFIX, Journal, file_size, fsync_directory
+from revlog.journal import BACKUP_SUFFIX, DATA_BACKUP_SUFFIX, Journal, file_size, fsync_directory
 
 # Mercurial 7.2.4 splits an inline revlog when its data reaches this size.
 INLINE_LIMIT = 131072
@@ -80,7 +80,7 @@ def is_integer(value) -> bool:
 def journaled_files(index_path: str, data_path: str, journal_path: str) -> Tuple[str, ...]:
     """Every file a writer of this revlog may name in its journal."""
     return (index_path, data_path, index_path + PENDING_SUFFIX, index_path + SPLIT_SUFFIX,
-            journal_path + BACKUP_SUFFIX)
+            journal_path + BACKUP_SUFFIX, journal_path + DATA_BACKUP_SUFFIX)
 
 
 def infer_kind(index_path: str, filelog_meta: bool) -> str:
@@ -367,9 +367,15 @@ class RevlogWriter:
             journal.write()
             self._copy_prefix(index_path, backup, original)
             journal.add_backup(index_path, backup)
+        # a stale data file beside the inline index is set aside whole (rollback puts it back)
+        stale = os.path.exists(data_path) and data_path not in journal.backups
+        if stale:
+            journal.add_backup(data_path, journal.path + DATA_BACKUP_SUFFIX)
         journal.track(data_path)
         journal.add_temp(temporary)
         journal.write()
+        if stale:
+            os.replace(data_path, journal.backups[data_path])
         index = revlog.index
         source = self._index_fd_open()
         size = self.entry_size
@@ -402,7 +408,7 @@ class RevlogWriter:
         self.close()
         os.replace(temporary, index_path)
         if self.options.fsync:
-            fsync_directory(index_path)
+            self._fsync_directories()
         revlog._reload_after_split()
         self._sync_positions()
         self._machinery_index = None
@@ -506,5 +512,11 @@ class RevlogWriter:
             for fd in (self._data_fd, self._index_fd):
                 if fd is not None:
                     os.fsync(fd)
-            fsync_directory(self.index_path)
+            self._fsync_directories()
         self.close()
+
+    def _fsync_directories(self) -> None:
+        """Make files created or renamed in the index's and the data file's directories durable."""
+        fsync_directory(self.index_path)
+        if os.path.dirname(os.path.abspath(self.data_path)) != os.path.dirname(os.path.abspath(self.index_path)):
+            fsync_directory(self.data_path)

@@ -327,3 +327,47 @@ def test_the_next_writer_removes_crash_leftovers(small, tmp_path, leftover):
     rl.add_revision(b"after\n", nodes[1], NULL, 2)
     assert sorted(os.listdir(str(tmp_path))) == ["f.i"]
     assert rl.revision(2) == b"after\n" and len(revlog.open(rl.index_path)) == 3
+
+
+# ---- a stale data file beside an inline index ------------------------------------------
+
+
+@pytest.mark.parametrize("end", ["rollback", "crash"])
+def test_a_split_puts_a_stale_data_file_back_on_rollback(backend, tmp_path, end):
+    path = str(tmp_path / "f.i")
+    rl = revlog.create(path, format=FORMATS["v1-inline-sparse-zlib"], backend=backend, fsync=False)
+    history = bulky(5, 60)
+    add_all(rl, history, range(2))
+    (tmp_path / "f.d").write_bytes(b"stale data of an older life\n" * 50)
+    before = file_bytes(str(tmp_path))
+    transaction = rl.transaction()
+    add_all(rl, history, range(2, 60))
+    assert not rl.inline  # split: f.d now holds the chunks
+    if end == "rollback":
+        transaction.rollback()
+        assert file_bytes(str(tmp_path)) == before
+    else:  # the writer dies; the next one rolls back what it left
+        rl._writer().close()
+        transaction._lock.release()
+        revlog.open(path, backend=backend).add_revision(b"next\n", NULL, NULL, 2)
+        after = file_bytes(str(tmp_path))
+        assert sorted(after) == ["f.d", "f.i"] and after["f.d"] == before["f.d"]
+        assert after["f.i"].startswith(before["f.i"])
+    reopened = revlog.open(path, backend=backend)
+    assert [reopened.revision(rev) for rev in range(2)] == [history[0][0], history[1][0]]
+    assert len(reopened) == (2 if end == "rollback" else 3)
+
+
+def test_commit_fsyncs_the_data_files_directory_too(backend, tmp_path, monkeypatch):
+    from revlog import writer
+    synced = []
+    monkeypatch.setattr(writer, "fsync_directory", lambda path: synced.append(os.path.dirname(path)))
+    (tmp_path / "index").mkdir()
+    (tmp_path / "data").mkdir()
+    path = str(tmp_path / "index" / "f.i")
+    data_path = str(tmp_path / "data" / "f.d")
+    rl = revlog.create(path, format=FORMATS["v1-split-sparse-zstd"], backend=backend, data_path=data_path)
+    history = linear(4, 3)
+    add_all(rl, history, range(3))
+    assert synced[-2:] == [str(tmp_path / "index"), str(tmp_path / "data")]
+    check_history(revlog.open(path, backend=backend, data_path=data_path), history)
