@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -371,3 +372,19 @@ def test_commit_fsyncs_the_data_files_directory_too(backend, tmp_path, monkeypat
     add_all(rl, history, range(3))
     assert synced[-2:] == [str(tmp_path / "index"), str(tmp_path / "data")]
     check_history(revlog.open(path, backend=backend, data_path=data_path), history)
+
+
+# ---- two Revlog objects of one revlog in one thread ------------------------------------
+
+
+def test_a_second_writer_in_the_same_thread_fails_at_once(small, backend):
+    rl, nodes, _ = small
+    other = revlog.open(rl.index_path, backend=backend, lock_timeout=30)
+    with rl.transaction():
+        rl.add_revision(b"mine\n", nodes[1], NULL, 2)
+        started = time.monotonic()
+        with pytest.raises(errors.LockHeld, match="f.i.lock: this thread already holds the lock"):
+            other.add_revision(b"theirs\n", nodes[1], NULL, 2)
+        assert time.monotonic() - started < 5
+    other.add_revision(b"theirs\n", nodes[1], NULL, 3)  # the lock went with the commit
+    assert len(revlog.open(rl.index_path, backend=backend)) == 4
