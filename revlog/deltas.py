@@ -87,16 +87,16 @@ def config_for(general_delta: bool, sparse: bool, delta_info: bool, kind: str,
 class DeltaChoice:
     """How one revision is stored: base field, chunk, and what the search learnt."""
 
-    __slots__ = ("base", "header", "payload", "length", "raw", "distance", "chainbase",
+    __slots__ = ("base", "header", "payload", "length", "raw_size", "distance", "chainbase",
                  "chainlen", "chain_size", "snapshot_depth", "quality")
 
-    def __init__(self, base: int, header: bytes, payload, raw, distance: int, chainbase: int,
+    def __init__(self, base: int, header: bytes, payload, raw_size: int, distance: int, chainbase: int,
                  chainlen: int, chain_size: int, snapshot_depth: Optional[int]) -> None:
         self.base = base                      # the entry's base field
         self.header = header                  # chunk = header + payload
         self.payload = payload
         self.length = len(header) + len(payload)
-        self.raw = raw                        # the uncompressed delta (or text)
+        self.raw_size = raw_size              # bytes of the uncompressed delta (or text)
         self.distance = distance              # bytes from the chain base to this chunk's end
         self.chainbase = chainbase
         self.chainlen = chainlen
@@ -252,7 +252,7 @@ class DeltaComputer:
         """rev stored as a full text."""
         header, payload = self.compress(rev.text)
         size = len(header) + len(payload)
-        return DeltaChoice(target, header, payload, rev.text, size, target, 1, size, 0)
+        return DeltaChoice(target, header, payload, rev.textlen, size, target, 1, size, 0)
 
 
 def _quality(choice: DeltaChoice, rev: NewRevision) -> Optional[int]:
@@ -262,7 +262,7 @@ def _quality(choice: DeltaChoice, rev: NewRevision) -> Optional[int]:
     if not sizes:
         return flags
     threshold = int(min(sizes) * GOOD_DELTA_FACTOR)
-    if len(choice.raw) <= threshold:
+    if choice.raw_size <= threshold:
         flags |= C.REVIDX_DELTA_GOOD
     if rev.p1_delta_size is not None and rev.p1_delta_size <= threshold:
         flags |= C.REVIDX_DELTA_P1_SMALL
@@ -574,7 +574,7 @@ class _Search:
         length = len(header) + len(payload)
         chainlen, chain_size = source.chaininfo(base)
         start = self.index[chainbase][C.ENTRY_OFFSET_FLAGS] >> 16
-        return DeltaChoice(deltabase, header, payload, delta, length + self.data_end - start,
+        return DeltaChoice(deltabase, header, payload, len(delta), length + self.data_end - start,
                            chainbase, chainlen + 1, chain_size + length, depth)
 
     def _received_delta(self, base: int) -> Optional[bytes]:

@@ -35,6 +35,9 @@ MAX_OFFSET = {C.REVLOGV0: MAX_FIELD, C.REVLOGV1: (1 << 48) - 1}
 CHAIN_CACHE_LIMIT = 200000
 # Bytes copied at once when splitting or copying a pending index.
 COPY_BLOCK = 1 << 20
+# Most buffers handed to one pwritev() (well below any platform's IOV_MAX).
+GATHER_LIMIT = 16
+_pwritev = getattr(os, "pwritev", None)
 WDIR_NODE = b"\xff" * C.NODE_SIZE
 PENDING_SUFFIX = ".a"
 SPLIT_SUFFIX = ".s"
@@ -97,15 +100,31 @@ def infer_kind(index_path: str, filelog_meta: bool) -> str:
 
 
 def _write_all(fd: int, parts: Sequence[bytes], offset: int) -> int:
-    """Write parts at offset (retrying short writes); bytes written."""
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
-    size = len(data)
-    done = os.pwrite(fd, data, offset)
+    """Write parts at offset (one system call where the platform gathers, retrying
+    short writes); bytes written."""
+    if len(parts) == 1:
+        data = parts[0]
+        done = os.pwrite(fd, data, offset)
+    elif _pwritev is not None and len(parts) <= GATHER_LIMIT:
+        data = None
+        done = _pwritev(fd, parts, offset)
+    else:
+        data = b"".join(parts)
+        done = os.pwrite(fd, data, offset)
+    size = len(data) if data is not None else sum(len(part) for part in parts)
     if done < size:
-        view = memoryview(data)
+        view = memoryview(data if data is not None else b"".join(parts))
         while done < size:
             done += os.pwrite(fd, view[done:], offset + done)
     return size
+
+
+def data_end(index) -> int:
+    """Where the data of the revlog whose index this is ends (without inline entries)."""
+    if not len(index):
+        return 0
+    entry = index[len(index) - 1]
+    return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
 
 
 class _Source(deltas.DeltaSource):
@@ -119,11 +138,7 @@ class _Source(deltas.DeltaSource):
         self._bases = {}
 
     def data_end(self) -> int:
-        index = self.index
-        if not len(index):
-            return 0
-        entry = index[len(index) - 1]
-        return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
+        return data_end(self.index)
 
     def chainbase(self, rev: int) -> int:
         base = self._bases.get(rev)
@@ -212,7 +227,7 @@ class RevlogWriter:
         revlog = self.revlog
         self.inline = revlog.inline
         count = len(revlog.index)
-        self.data_end = _Source(revlog).data_end()
+        self.data_end = data_end(revlog.index)
         self.index_end = count * self.entry_size + (self.data_end if self.inline else 0)
 
     def _index_fd_open(self) -> int:
@@ -413,19 +428,24 @@ class RevlogWriter:
         self._sync_positions()
         self._machinery_index = None
 
-    def _copy_prefix(self, path: str, target: str, size: int) -> None:
-        """target := the first size bytes of path (fsynced)."""
-        with open(path, "rb") as src, open(target, "wb") as dst:
-            left = size
-            while left:
-                block = src.read(min(left, COPY_BLOCK))
-                if not block:
-                    raise errors.CorruptedIndex("%s: shorter than the %d bytes the journal recorded" % (path, size))
-                dst.write(block)
-                left -= len(block)
-            dst.flush()
+    def _copy_prefix(self, path: str, target: str, size: int, tail: bytes = b"") -> None:
+        """target := the first size bytes of path, then tail (fsynced per the option)."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            at = 0
+            if size:
+                with open(path, "rb") as src:
+                    while at < size:
+                        block = src.read(min(size - at, COPY_BLOCK))
+                        if not block:
+                            raise errors.CorruptedIndex("%s: shorter than the %d bytes expected" % (path, size))
+                        at += _write_all(fd, (block,), at)
+            if tail:
+                _write_all(fd, (tail,), at)
             if self.options.fsync:
-                os.fsync(dst.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     # ---- pending writes (changelog style) -------------------------------------------
 
@@ -464,26 +484,10 @@ class RevlogWriter:
         if self.journal.add_temp(pending):
             self.journal.write()
         held = b"".join(self.delay_buffer or ())
-        self._copy_prefix_fd(pending, self.index_end, held)
+        self._copy_prefix(self.index_path, pending, self.index_end, held)
         self.delay_buffer = None
         self._divert_to(pending, self.index_end + len(held))
         return bool(held)
-
-    def _copy_prefix_fd(self, target: str, size: int, tail: bytes) -> None:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            at = 0
-            if size:
-                with open(self.index_path, "rb") as src:
-                    while at < size:
-                        block = src.read(min(size - at, COPY_BLOCK))
-                        if not block:
-                            break
-                        at += _write_all(fd, (block,), at)
-            if tail:
-                _write_all(fd, (tail,), at)
-        finally:
-            os.close(fd)
 
     def finalize_pending(self) -> None:
         """Make held-back entries part of the index itself."""

@@ -388,3 +388,37 @@ def test_a_second_writer_in_the_same_thread_fails_at_once(small, backend):
         assert time.monotonic() - started < 5
     other.add_revision(b"theirs\n", nodes[1], NULL, 3)  # the lock went with the commit
     assert len(revlog.open(rl.index_path, backend=backend)) == 4
+
+
+# ---- the writer's plumbing -------------------------------------------------------------
+
+
+def test_write_pending_refuses_an_index_shorter_than_expected(small, tmp_path):
+    rl, nodes, before = small
+    with pytest.raises(errors.CorruptedIndex, match="shorter than the"):
+        with rl.transaction():
+            rl.delay()
+            rl.add_revision(b"held\n", nodes[1], NULL, 2)
+            os.truncate(rl.index_path, 10)  # someone else's damage
+            rl.write_pending()
+    assert not os.path.exists(rl.index_path + ".a")
+
+
+@pytest.mark.parametrize("gather", [True, False])
+def test_short_writes_are_finished(backend, tmp_path, monkeypatch, gather):
+    from revlog import writer
+    real_pwrite = os.pwrite
+
+    def short_pwrite(fd, data, offset):
+        return real_pwrite(fd, bytes(data[:7]), offset)
+
+    def short_pwritev(fd, parts, offset):
+        return short_pwrite(fd, b"".join(parts), offset)
+    monkeypatch.setattr(writer.os, "pwrite", short_pwrite)
+    monkeypatch.setattr(writer, "_pwritev", short_pwritev if gather else None)
+    history = bulky(8, 50)
+    for name in ("v1-inline-sparse-zlib", "v1-split-nogd-zlib"):
+        path = str(tmp_path / (name + ".i"))
+        rl = revlog.create(path, format=FORMATS[name], backend=backend, fsync=False)
+        add_all(rl, history, range(50))
+        check_history(revlog.open(path, backend=backend), history)
