@@ -1,6 +1,7 @@
-"""Edge cases of the write path found in review: delaying an empty inline
-revlog, hostile journals, bad argument types, the null node, option checks,
-crash leftovers and locks held twice in one process."""
+"""Edge cases of the write path: delaying an empty inline revlog, readers
+mapping what a writer rolls back, planted journals, argument types, the null
+node, option checks, bad stored deltas, crash leftovers, stale data files,
+directory fsyncs, a lock taken twice in one thread, short writes."""
 import json
 import os
 import subprocess
@@ -11,8 +12,7 @@ import pytest
 
 import revlog
 from revlog import constants as C
-from revlog import deltafold, errors
-
+from revlog import adding, compression, deltafold, errors, writer
 from revlog.deltafold import replacement_header
 
 from writespecs import FORMATS, bulky, check_history, file_bytes, linear, node_of, nodes_of
@@ -214,7 +214,6 @@ def test_the_null_and_working_directory_nodes_cannot_be_added(small, tmp_path, b
 
 
 def test_the_size_of_a_text_is_checked_before_it_is_hashed(small, monkeypatch):
-    from revlog import adding
     rl, nodes, _ = small
     monkeypatch.setattr(adding, "MAX_FIELD", 10)
 
@@ -272,7 +271,6 @@ def test_good_write_options_pass(small, backend):
 
 
 def test_zstd_without_zstandard_fails_at_open_and_create(small, backend, tmp_path, monkeypatch):
-    from revlog import compression
     rl, _, _ = small
     monkeypatch.setattr(compression, "zstandard", None)
     with pytest.raises(errors.RevlogError, match="zstandard package"):
@@ -360,7 +358,6 @@ def test_a_split_puts_a_stale_data_file_back_on_rollback(backend, tmp_path, end)
 
 
 def test_commit_fsyncs_the_data_files_directory_too(backend, tmp_path, monkeypatch):
-    from revlog import writer
     synced = []
     monkeypatch.setattr(writer, "fsync_directory", lambda path: synced.append(os.path.dirname(path)))
     (tmp_path / "index").mkdir()
@@ -406,7 +403,6 @@ def test_write_pending_refuses_an_index_shorter_than_expected(small, tmp_path):
 
 @pytest.mark.parametrize("gather", [True, False])
 def test_short_writes_are_finished(backend, tmp_path, monkeypatch, gather):
-    from revlog import writer
     real_pwrite = os.pwrite
 
     def short_pwrite(fd, data, offset):
