@@ -16,6 +16,7 @@ import hashlib
 import io
 import mmap
 import os
+import re
 import struct
 import types
 from collections import OrderedDict
@@ -38,6 +39,8 @@ MMAP_THRESHOLD = 64 * 1024
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
 _COMP_LEN = struct.Struct(">i")
+# a docket's file ids become file names: hg writes hex; nothing that could name another directory
+_DOCKET_ID = re.compile(rb"[0-9A-Za-z]+")
 
 RevOrNode = Union[int, bytes]
 
@@ -869,11 +872,17 @@ class Docket:
             for size in sizes:
                 take(size)
 
-        index_uuid = take(index_uuid_size)
+        def take_id(size: int) -> bytes:
+            uid = take(size)
+            if not _DOCKET_ID.fullmatch(uid):
+                raise errors.CorruptedIndex("%s: docket names a file by an invalid id %r" % (name, uid))
+            return uid
+
+        index_uuid = take_id(index_uuid_size)
         skip_old(old_index)
-        data_uuid = take(data_uuid_size)
+        data_uuid = take_id(data_uuid_size)
         skip_old(old_data)
-        sidedata_uuid = take(sidedata_uuid_size)
+        sidedata_uuid = take_id(sidedata_uuid_size)
         skip_old(old_sidedata)
         return cls(version_header, index_uuid, data_uuid, sidedata_uuid, index_end, data_end,
                    sidedata_end, compression_header)

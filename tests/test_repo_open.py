@@ -15,6 +15,7 @@ import pytest
 from hgcli import every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
 from hgfixtures import raised
 from revlog import errors
+from revlog import revlog as revlog_mod
 from revlog import repo as repomod
 from revlog.verify import verify
 
@@ -207,6 +208,21 @@ def test_tracked_paths_cannot_leave_the_store(hg_repos):
         with pytest.raises(ValueError, match="invalid tracked path"):
             opened.file(bad)
     assert len(opened.file(b"no/such/file")) == 0
+
+
+def test_docket_ids_cannot_name_files_outside_the_store(hg_copy, backend):
+    path = hg_copy("revlogv2")
+    docket_path = os.path.join(path, ".hg", "store", "00changelog.i")
+    with open(docket_path, "rb") as fp:
+        docket = fp.read()
+    index_id = revlog_mod.Docket.parse(docket, "00changelog.i").index_uuid
+    hostile = (b"x/../../../" + b"e" * len(index_id))[:len(index_id)]
+    with open(docket_path, "wb") as fp:
+        fp.write(docket.replace(index_id, hostile, 1))
+    with pytest.raises(errors.CorruptedIndex, match="docket names a file by an invalid id"):
+        repomod.open(path, backend=backend).changelog
+    with pytest.raises(errors.CorruptedIndex, match="docket names a file by an invalid id"):
+        revlog_mod.open(docket_path, backend=backend)
 
 
 def test_open_accepts_the_hg_directory_and_find_root_walks_up(hg_repos, tmp_path):
