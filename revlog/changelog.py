@@ -15,6 +15,7 @@ UTC+1).  Extras are ``key:value`` pairs separated by NUL bytes, each with
 ``branch`` extra is on ``default``.
 """
 import codecs
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Dict, Tuple, Union
@@ -90,6 +91,8 @@ def _parse_date(field_text: bytes) -> Tuple[Date, bytes]:
             when = float(pieces[0])
         except ValueError:
             raise ValueError("malformed date %r" % field_text) from None
+        if not math.isfinite(when):
+            raise ValueError("malformed date %r" % field_text)
     try:
         offset = int(pieces[1])
     except ValueError:

@@ -32,6 +32,7 @@ from revlog.revlog import Revlog
 from revlog.verify import verify
 
 PROG = "revlog"
+TRACEBACK_ENV = "REVLOG_TRACEBACK"   # set (non-empty): an internal error shows its traceback
 
 
 class UsageError(Exception):
@@ -385,6 +386,8 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
     The defaults are the process's: sys.argv, sys.stdout/stderr (binary
     streams are written), the current directory and the backend the module
     policy chose ("c", "pure" or a backend namespace to override it).
+    An unexpected exception (a bug) is one ``internal error`` line and
+    status 1; with REVLOG_TRACEBACK set it propagates instead.
     """
     out = _binary(stdout, sys.stdout)
     err = _binary(stderr, sys.stderr)
@@ -414,6 +417,11 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
         return _fail(err, "interrupted", 130)
     except (CommandError, errors.RevlogError, TemplateError, ValueError, LookupError, OSError) as exc:
         return _fail(err, _message(exc), 1)
+    except Exception as exc:   # a bug: one line, not a traceback, unless asked for
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        return _fail(err, "internal error: %s: %s (please report it; %s=1 shows the traceback)"
+                     % (type(exc).__name__, _message(exc), TRACEBACK_ENV), 1)
 
 
 def _message(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401 (fixtures)
-from revlog import policy
+from revlog import cli, policy
 from revlog import repo as repomod
 from revlog.logtemplate import DEFAULT_TEMPLATE
 
@@ -122,6 +122,20 @@ def test_errors_are_one_line_and_a_status(hg_repos, tmp_path, backend):
         assert status == expected_status, (args, err)
         assert out == b"" and err.count(b"\n") == 1 and err.startswith(b"revlog: "), (args, err)
         assert message.encode() in err, (args, err)
+
+
+def test_an_internal_error_is_one_line_unless_a_traceback_is_asked_for(hg_repos, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli, "write_info", broken)
+    monkeypatch.delenv(cli.TRACEBACK_ENV, raising=False)
+    status, out, err = run_revlog(["info", hg_repos["zlib"].path])
+    assert status == 1 and out == b"" and err.count(b"\n") == 1, err
+    assert err.startswith(b"revlog: internal error: ZeroDivisionError: boom (please report it;"), err
+    monkeypatch.setenv(cli.TRACEBACK_ENV, "1")
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        run_revlog(["info", hg_repos["zlib"].path])
 
 
 def test_no_repository_here(tmp_path):

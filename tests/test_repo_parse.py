@@ -93,6 +93,9 @@ def test_changeset_odd_fields():
     (b"nothex\nuser\n0 0\n\n", "manifest node"),
     (b"%s\nuser\nnow\n\n" % NODE.hex().encode(), "date"),
     (b"%s\nuser\nx 0\n\n" % NODE.hex().encode(), "malformed date"),
+    (b"%s\nuser\ninf 0\n\n" % NODE.hex().encode(), "malformed date"),
+    (b"%s\nuser\n-inf 0\n\n" % NODE.hex().encode(), "malformed date"),
+    (b"%s\nuser\nnan 0\n\n" % NODE.hex().encode(), "malformed date"),
     (b"%s\nuser\n0 0 nocolon\n\n" % NODE.hex().encode(), "extra"),
     (b"%s\nuser\n0 0 k:\\x4\n\n" % NODE.hex().encode(), "malformed extra"),
 ])
