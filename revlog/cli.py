@@ -20,7 +20,7 @@ import sys
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence
 
 import revlog
-from revlog import errors, policy
+from revlog import errors, policy, store
 from revlog import repo as repomod
 from revlog.cli_debug import debug_data, debug_delta_chain, debug_index, debug_revlog, debug_revlog_dump
 from revlog.cli_debug import lookup as revlog_lookup
@@ -146,17 +146,26 @@ def cmd_log(ctx: Context) -> int:
 
 
 def cmd_cat(ctx: Context) -> int:
-    """The content of files at a revision (metadata stripped), one after the other."""
+    """The content of files at a revision (metadata stripped), one after the other.
+
+    As ``hg cat``: a file the revision lacks is a warning; status 1 only
+    if none of the files was found.
+    """
+    found = 0
     with ctx.repo() as repo:
         rev = repo.lookup(ctx.args.rev)
         manifest = repo.manifest_at(rev)
+        short = repo.changelog.node(rev).hex()[:12] if rev != NULL_REV else "0" * 12
         for name in ctx.args.files:
             path = os.fsencode(name)
             entry = manifest.get(path)
             if entry is None:
-                raise CommandError("no such file in revision %d: %s" % (rev, name))
+                ctx.stdout.flush()
+                ctx.stderr.write(b"%s: %s: no such file in rev %s\n" % (PROG.encode(), path, short.encode()))
+                continue
             ctx.write(repo.file_text(path, entry[0]))
-    return 0
+            found += 1
+    return 0 if found else 1
 
 
 def cmd_verify(ctx: Context) -> int:
@@ -230,11 +239,11 @@ def _debug_revlog(ctx: Context, target: Optional[str]) -> Revlog:
 
 
 def _tracked_filelog(repo: repomod.Repository, target: str) -> Optional[Revlog]:
-    """The filelog of a tracked path, if it has revisions."""
-    try:
-        filelog = repo.file(os.fsencode(target))
-    except ValueError:
+    """The filelog of a tracked path, if it has revisions (a damaged one raises)."""
+    path = os.fsencode(target)
+    if store.check_tracked_path(path) is not None:
         return None
+    filelog = repo.file(path)
     return filelog if len(filelog) else None
 
 

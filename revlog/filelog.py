@@ -31,6 +31,20 @@ def split_metadata(text: bytes) -> Tuple[Optional[Metadata], bytes]:
     return meta, text[end + 2:]
 
 
+def strip_metadata(text: bytes) -> bytes:
+    """The file content of a filelog text: its metadata block dropped unread.
+
+    As Mercurial, the block's lines are not checked; ValueError only if it
+    is not closed.
+    """
+    if text[:2] != META_MARKER:
+        return text
+    end = text.find(META_MARKER, 2)
+    if end < 0:
+        raise ValueError("metadata block is not closed")
+    return text[end + 2:]
+
+
 def copy_source(meta: Optional[Metadata]) -> Optional[Tuple[bytes, bytes]]:
     """(source path, source filelog node) recorded by a copy, or None."""
     if not meta or b"copy" not in meta or b"copyrev" not in meta:

@@ -21,7 +21,7 @@ from typing import FrozenSet, List, Optional, Tuple, Union
 from revlog import errors, store
 from revlog.changelog import Changeset, parse_changeset, read_changeset
 from revlog.constants import CHANGELOGV2, INDEX_HEADER, NULL_NODE, NULL_REV, REVLOGV2
-from revlog.filelog import copy_source, split_metadata
+from revlog.filelog import copy_source, split_metadata, strip_metadata
 from revlog.manifest import Manifest, read_manifest
 from revlog.revlog import Docket, Revlog
 from revlog.revlog import open as open_revlog
@@ -222,21 +222,32 @@ class Repository:
 
         A revision records a copy only with a null first parent, as in Mercurial.
         """
-        filelog = self._filelogs.pop(path, None) or self.file(path)
-        self._filelogs[path] = filelog
-        if len(self._filelogs) > FILELOG_CACHE_COUNT:
-            self._filelogs.popitem(last=False)[1].close()
+        filelog = self._cached_file(path)
         text = filelog.revision(filenode)
         try:
             meta, content = split_metadata(text)
             source = copy_source(meta) if filelog.parents(filenode)[0] == NULL_NODE else None
         except ValueError as exc:
-            raise errors.CorruptedData("%s: revision %d: %s" % (filelog.name, filelog.rev(filenode), exc)) from None
+            raise _bad_file_revision(filelog, filenode, exc) from None
         return content, source
 
     def file_text(self, path: bytes, filenode: bytes) -> bytes:
-        """The content of a file revision (copy metadata stripped)."""
-        return self.file_revision(path, filenode)[0]
+        """The content of a file revision (a metadata block stripped unread, as Mercurial)."""
+        filelog = self._cached_file(path)
+        try:
+            return strip_metadata(filelog.revision(filenode))
+        except ValueError as exc:
+            raise _bad_file_revision(filelog, filenode, exc) from None
+
+    def _cached_file(self, path: bytes) -> Revlog:
+        """file(path), kept open among the few most recently read."""
+        filelog = self._filelogs.pop(path, None)
+        if filelog is None:
+            filelog = self.file(path)
+        self._filelogs[path] = filelog
+        if len(self._filelogs) > FILELOG_CACHE_COUNT:
+            self._filelogs.popitem(last=False)[1].close()
+        return filelog
 
     def file_copy(self, path: bytes, filenode: bytes) -> Optional[Tuple[bytes, bytes]]:
         """(source path, source node) if this file revision is a copy or rename, else None."""
@@ -290,6 +301,10 @@ class Repository:
         if names_null and node != NULL_NODE:
             raise ambiguous
         return self.changelog.rev(node)
+
+
+def _bad_file_revision(filelog: Revlog, filenode: bytes, problem: ValueError) -> errors.CorruptedData:
+    return errors.CorruptedData("%s: revision %d: %s" % (filelog.name, filelog.rev(filenode), problem))
 
 
 def open(path: str, backend=None) -> Repository:

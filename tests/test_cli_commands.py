@@ -55,6 +55,16 @@ def test_cat_equals_hg_cat(every_repo, hg_oracle, backend, name):
     assert not failures, failures[:3]
 
 
+def test_cat_warns_for_each_missing_file_as_hg(hg_repos, hg_oracle, backend):
+    repo = hg_repos["zlib"]
+    tracked = sorted(os.fsdecode(path) for path in repomod.open(repo.path).manifest_at(0))
+    for files in ([tracked[0], "nosuch", tracked[-1], "nosuch2"], ["nosuch", "nosuch2"]):
+        (status, out, err), = hg_oracle.run([("zlib", ["cat", "-r", "0"] + files)])
+        mine = run_revlog(["cat", "-R", repo.path, "-r", "0"] + files, backend=backend)
+        assert mine[:2] == (status, out), files
+        assert mine[2].splitlines() == [b"revlog: " + line for line in err.splitlines()]
+
+
 @pytest.mark.parametrize("name", ["zlib", "v0", "changelogv2", "revlogv2", "names", "names-basic"])
 def test_log_equals_hg_log(every_repo, hg_oracle, backend, name):
     repo = every_repo[name]
@@ -94,7 +104,7 @@ def _errors(repo, tmp):
         (["log", "-R", tmp], 1, "no repository found"),
         (["cat", "-R", repo, "-r", "999", "README"], 1, "unknown revision '999'"),
         (["cat", "-R", repo, "-r", "a", "README"], 1, "ambiguous revision prefix 'a'"),
-        (["cat", "-R", repo, "-r", "0", "no/such/file"], 1, "no such file in revision 0: no/such/file"),
+        (["cat", "-R", repo, "-r", "0", "no/such/file"], 1, "no/such/file: no such file in rev "),
         (["cat", "-R", repo, "-r", "6", "src/lib/util.h"], 1, "censored"),
         (["log", "-R", repo, "-r", "."], 1, "working directory"),
         (["log", "-R", repo, "-T", "{nokeyword}"], 1, "unknown keyword 'nokeyword'"),

@@ -109,3 +109,16 @@ def test_revlog_path_in_a_repository_revlog_cannot_open(hg_copy, hg_repos):
     assert run_revlog(["debugindex", index], cwd=path) == expected
     status, _out, err = run_revlog(["debugindex", "README"], cwd=path)
     assert status == 1 and b"does not support: frobnicate" in err
+
+
+def test_a_damaged_filelog_is_reported_not_hidden(hg_copy, backend):
+    path = hg_copy("zlib")
+    opened = repomod.open(path)
+    tracked = b".hgtags"
+    with open(opened.store.path(b"data/" + tracked + b".i"), "wb") as fp:
+        fp.write(b"\x00\x01\x00\x01" + b"garbage" * 20)
+    for command in (["debugindex"], ["debugdeltachain"], ["debugrevlog"], ["debugdata", "0"]):
+        args = command[:1] + ["-R", path, os.fsdecode(tracked)] + command[1:]
+        status, out, err = run_revlog(args, backend=backend)
+        assert status == 1 and out == b"" and err.count(b"\n") == 1, (args, err)
+        assert b"neither a tracked file" not in err and b"hgtags.i: inline index data is truncated" in err, err

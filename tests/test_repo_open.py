@@ -16,6 +16,7 @@ from hgcli import every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (
 from hgfixtures import raised
 from revlog import errors
 from revlog import revlog as revlog_mod
+from revlog.constants import NULL_NODE
 from revlog import repo as repomod
 from revlog.verify import verify
 
@@ -200,6 +201,23 @@ def test_broken_repositories_are_refused(hg_copy, extra_repos, tmp_path):
     shutil.copytree(extra_repos["names-relshare"].path, share, symlinks=True)
     with pytest.raises(repomod.RepositoryError, match="share source .* does not exist"):
         repomod.open(share)
+
+
+def test_file_text_strips_a_malformed_metadata_block_unread(hg_copy, backend):
+    path = hg_copy("zlib")
+    with repomod.open(path, backend=backend) as opened:
+        tracked = opened.tracked_files()[0]
+        filelog_path = opened.store.path(b"data/" + tracked + b".i")
+    filelog = revlog_mod.open(filelog_path, backend=backend)
+    node = filelog.add_revision(b"\x01\nno separator\n\x01\ncontent", NULL_NODE, NULL_NODE, 0)
+    unclosed = filelog.add_revision(b"\x01\nnot closed\n", NULL_NODE, NULL_NODE, 0)
+    filelog.close()
+    with repomod.open(path, backend=backend) as opened:
+        assert opened.file_text(tracked, node) == b"content"
+        with pytest.raises(errors.CorruptedData, match="malformed metadata line"):
+            opened.file_revision(tracked, node)
+        with pytest.raises(errors.CorruptedData, match="revision .*: metadata block is not closed"):
+            opened.file_text(tracked, unclosed)
 
 
 def test_tracked_paths_cannot_leave_the_store(hg_repos):

@@ -16,7 +16,7 @@ import hgoracle
 from revlog import errors
 from revlog import repo as repomod
 from revlog.changelog import parse_changeset, parse_extras
-from revlog.filelog import copy_source, split_metadata
+from revlog.filelog import copy_source, split_metadata, strip_metadata
 from revlog.manifest import Manifest, delta_text, new_entries, parse_manifest, read_manifest
 
 NODE = b"\x12" * 20
@@ -229,3 +229,7 @@ def test_file_metadata():
         split_metadata(b"\x01\nno separator\n\x01\n")
     with pytest.raises(ValueError, match="copyrev"):
         copy_source({b"copy": b"a", b"copyrev": b"xyz"})
+    assert strip_metadata(b"\x01\nno separator\n\x01\ncontent") == b"content"
+    assert strip_metadata(b"plain") == b"plain" and strip_metadata(b"\x01\n\x01\n\x01\nx") == b"\x01\nx"
+    with pytest.raises(ValueError, match="not closed"):
+        strip_metadata(b"\x01\ncopy: a\n")
