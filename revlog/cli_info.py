@@ -75,8 +75,13 @@ def write_info(repo, write: Write) -> None:
         write((_revlog_line(label, rl) + "\n").encode("utf-8"))
         index, data = file_sizes(rl)
         total_index, total_data = total_index + index, total_data + data
-    files = repo.tracked_files()
-    _line(write, "files", "%d tracked" % len(files))
+    try:
+        files = repo.tracked_files()
+    except (errors.RevlogError, OSError) as exc:
+        files = []
+        _line(write, "files", "unreadable (%s)" % exc)
+    else:
+        _line(write, "files", "%d tracked" % len(files))
     revisions, index, data, kinds = _filelog_totals(repo, files)
     total_index, total_data = total_index + index, total_data + data
     described = "; ".join("%d %s" % (n, kind) for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))

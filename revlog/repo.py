@@ -16,7 +16,7 @@ repository: files are opened for reading only.
 import io
 import os
 from collections import OrderedDict
-from typing import FrozenSet, List, Optional, Tuple, Union
+from typing import Callable, FrozenSet, List, Optional, Tuple, Union
 
 from revlog import errors, store
 from revlog.changelog import Changeset, parse_changeset, read_changeset
@@ -188,9 +188,12 @@ class Repository:
             raise ValueError("invalid tracked path %r: %s" % (path, problem))
         return self.open_revlog(store.filelog_path(path))
 
-    def tracked_files(self) -> List[bytes]:
-        """Every path with a filelog, sorted (from fncache, the file index, or the store)."""
-        return self.store.tracked_files()
+    def tracked_files(self, warn: Optional[Callable[[str], None]] = None) -> List[bytes]:
+        """Every path with a filelog, sorted (from fncache, the file index, or the store).
+
+        warn: told about each stray store file skipped (a name no encoding makes).
+        """
+        return self.store.tracked_files(warn)
 
     # ---- parsed views -----------------------------------------------------
 

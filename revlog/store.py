@@ -23,7 +23,7 @@ import os
 import posixpath
 import re
 import struct
-from typing import Callable, List, Optional
+from typing import Callable, Collection, List, Optional
 
 from revlog import errors
 
@@ -196,13 +196,17 @@ class Store:
         """The file system path of a store file (e.g. b"data/README.i")."""
         return os.path.join(self.root, os.fsdecode(self.encode(store_path)))
 
-    def tracked_files(self) -> List[bytes]:
-        """Every tracked path that has a filelog, sorted."""
-        names = self._filelog_index_paths()
+    def tracked_files(self, warn: Optional[Callable[[str], None]] = None) -> List[bytes]:
+        """Every tracked path that has a filelog, sorted.
+
+        warn: told about each store file skipped because its name is no
+        store encoding (a stray file; Mercurial ignores it too).
+        """
+        names = self._filelog_index_paths(warn or _ignore)
         found = [name[5:-2] for name in names if name.startswith(b"data/") and name.endswith(b".i")]
         return sorted(set(found))
 
-    def _filelog_index_paths(self) -> List[bytes]:
+    def _filelog_index_paths(self, warn: Callable[[str], None]) -> List[bytes]:
         """Store paths (data/...) of the filelogs, as the layout records them."""
         return [decode_dir(p) for p in _walk_revlogs(self.root, "data")]
 
@@ -210,22 +214,33 @@ class Store:
 class EncodedStore(Store):
     """A ``store`` without fncache: names are reversibly encoded, so a walk finds them."""
 
-    def _filelog_index_paths(self) -> List[bytes]:
-        return [decode_filename(p) for p in _walk_revlogs(self.root, "data")]
+    def _filelog_index_paths(self, warn: Callable[[str], None]) -> List[bytes]:
+        decoded = []
+        for name in _walk_revlogs(self.root, "data"):
+            try:
+                decoded.append(decode_filename(name))
+            except errors.CorruptedIndex as exc:
+                warn("%s: skipped" % exc)
+        return decoded
 
 
 class FncacheStore(Store):
     """A store whose ``fncache`` file lists its data files."""
 
-    def _filelog_index_paths(self) -> List[bytes]:
+    def _filelog_index_paths(self, warn: Callable[[str], None]) -> List[bytes]:
         return read_fncache(os.path.join(self.root, FNCACHE))
 
 
 class FileIndexStore(Store):
     """A store whose file index (``fileindex`` docket and its files) lists tracked files."""
 
-    def tracked_files(self) -> List[bytes]:
+    def tracked_files(self, warn: Optional[Callable[[str], None]] = None) -> List[bytes]:
+        """Every tracked path the file index lists, sorted (warn: unused, it has no names to skip)."""
         return sorted(set(read_fileindex(self.root)))
+
+
+def _ignore(_message: str) -> None:
+    pass
 
 
 def _walk_revlogs(root: str, top: str) -> List[bytes]:
@@ -308,7 +323,7 @@ def _fileindex_part(root: str, prefix: bytes, file_id: bytes, size: int) -> byte
     return data
 
 
-def for_requirements(hg_dir: str, store_dir: str, requirements) -> Store:
+def for_requirements(hg_dir: str, store_dir: str, requirements: Collection[str]) -> Store:
     """The store layout the requirements (already checked) select."""
     if "store" not in requirements:
         return Store(hg_dir, "basic", encode_dir)

@@ -7,6 +7,8 @@ fncache) fail with the damaged revision named, as hg verify fails on them.
 """
 import io
 import os
+import shutil
+import sys
 
 import pytest
 
@@ -158,6 +160,37 @@ def test_stale_fncache_is_a_warning(hg_copy, backend):
         " aux.txt@?: its filelog is not listed by the store (fncache)",
         " never-tracked.txt@?: the store lists a filelog no changeset or manifest names",
         "2 warnings encountered!"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names")
+def test_a_stray_store_file_is_a_warning(extra_repos, tmp_path, backend):
+    path = str(tmp_path / "copy")
+    shutil.copytree(extra_repos["names-encoded"].path, path, symlinks=True)
+    with open(os.path.join(path, ".hg", "store", "data", "Stray.i"), "wb") as fp:
+        fp.write(b"\0" * 64)
+    status, _out, err = run_revlog(["verify", "-R", path], backend=backend)
+    assert status == 0 and err.decode().splitlines() == [
+        " store@?: undecodable store file name b'data/Stray.i': skipped", "1 warnings encountered!"]
+    status, out, err = run_revlog(["info", path], backend=backend)
+    assert status == 0 and err == b"" and b"\nfiles         %d tracked\n" % len(extra_repos["names-encoded"].tracked) in out
+    (hg_status, _out, _err), = run_at([(path, [b"verify"])])
+    assert hg_status == 0
+
+
+def test_an_unreadable_fncache(hg_copy, backend):
+    path = hg_copy("zlib")
+    fncache = os.path.join(path, ".hg", "store", "fncache")
+    os.unlink(fncache)
+    os.mkdir(fncache)
+    status, out, err = run_revlog(["verify", "-R", path], backend=backend)
+    assert status == 0 and b"checked 100 changesets" in out
+    assert err.decode().splitlines() == [
+        " store@?: cannot list the tracked files: [Errno 21] Is a directory: %r" % fncache, "1 warnings encountered!"]
+    status, out, err = run_revlog(["info", path], backend=backend)
+    assert status == 0 and err == b""
+    assert ("\nfiles         unreadable ([Errno 21] Is a directory: %r)\n" % fncache).encode() in out
+    (hg_status, _out, _err), = run_at([(path, [b"verify", b"--config", b"censor.policy=ignore"])])
+    assert hg_status == 0
 
 
 def test_verify_as_a_library(hg_copy):

@@ -167,11 +167,14 @@ def test_fileindex_problems_are_errors(hg_copy):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names")
-def test_undecodable_store_names_are_errors(extra_repos, tmp_path):
-    """A store without fncache is listed by walking it: a name no encoder makes is an error."""
+def test_undecodable_store_names_are_skipped_with_a_warning(extra_repos, tmp_path):
+    """A store without fncache is listed by walking it: a name no encoder makes is skipped, as hg."""
     path = str(tmp_path / "copy")
+    expected = repomod.open(extra_repos["names-encoded"].path).tracked_files()
     shutil.copytree(extra_repos["names-encoded"].path, path, symlinks=True)
-    with open(os.path.join(path, ".hg", "store", "data", "BAD.i"), "wb"):
-        pass
-    with pytest.raises(errors.CorruptedIndex, match="undecodable"):
-        repomod.open(path).tracked_files()
+    with open(os.path.join(path, ".hg", "store", "data", "BAD.i"), "wb") as fp:
+        fp.write(b"\0" * 64)
+    warnings = []
+    assert repomod.open(path).tracked_files(warnings.append) == expected
+    assert warnings == ["undecodable store file name b'data/BAD.i': skipped"]
+    assert repomod.open(path).tracked_files() == expected
