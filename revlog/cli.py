@@ -118,7 +118,7 @@ def _log_revisions(repo: repomod.Repository, specs: Sequence[str]) -> List[int]:
         else:
             chosen.append(repo.lookup(spec))
     revs: List[int] = []
-    seen = {NULL_REV}   # the null revision is no changeset to show
+    seen = set()   # as hg: null named (null, 000, -1 in a range from null) is shown as rev -1
     for rev in chosen:
         if rev not in seen:
             seen.add(rev)
@@ -402,7 +402,7 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
     err = _binary(stderr, sys.stderr)
     parser = _parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(_attach_revisions(list(sys.argv[1:] if argv is None else argv)))
         if args.version:
             name = policy.backend if backend is None else getattr(backend, "NAME", backend)
             out.write(b"revlog %s (backend: %s)\n" % (_version().encode(), name.encode()))
@@ -431,6 +431,23 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
             raise
         return _fail(err, "internal error: %s: %s (please report it; %s=1 shows the traceback)"
                      % (type(exc).__name__, _message(exc), TRACEBACK_ENV), 1)
+
+
+def _attach_revisions(argv: List[str]) -> List[str]:
+    """argv with ``-r X`` as ``--rev=X``: a revision such as ``-2:`` is no option."""
+    out: List[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out.append(word)
+            out.extend(words)
+            break
+        if word in ("-r", "--rev"):
+            value = next(words, None)
+            out.append(word if value is None else "--rev=" + value)
+        else:
+            out.append(word)
+    return out
 
 
 def _message(exc: BaseException) -> str:

@@ -23,7 +23,8 @@ ALL_KEYWORDS = (
     "{desc|lower}|{desc|upper}|{files|count}|{desc|count}\\t\\{x\\}}\\n"
 )
 LOG_OPTIONS = [[], ["-r", "0:3"], ["-r", "5:2"], ["-r", "tip", "-r", "0", "-r", "tip"], ["-l", "3"],
-               ["-r", "-2"], ["-r", ":2"], ["-r", "3:"], ["-r", "2:2", "-l", "1"]]
+               ["-r", "-2"], ["-r", ":2"], ["-r", "3:"], ["-r", "2:2", "-l", "1"], ["-r", "-2:"],
+               ["--rev", "-3:-2"], ["-r", "null"], ["-r", "null:1"], ["-r", "1:null"], ["-r", "000"]]
 
 
 def _cat_revisions(repo, opened):
