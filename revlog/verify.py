@@ -19,7 +19,7 @@ Problems are collected (with the changeset they first point to), never raised.
 """
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Callable, Collection, Dict, List, Optional, Set
 
 from revlog import errors
 from revlog.changelog import parse_changeset
@@ -27,6 +27,9 @@ from revlog.constants import NULL_NODE, NULL_REV
 from revlog.filelog import copy_source, split_metadata
 from revlog.manifest import new_entries
 from revlog.revlog import Revlog
+
+if TYPE_CHECKING:
+    from revlog.repo import Repository
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 
@@ -83,6 +86,9 @@ class _Verifier:
         self.progress = progress
         self.report = report
         self.result = Result()
+        # as hg: with no changesets, linkrevs and changeset lists cannot be checked
+        self.have_changelog = len(repo.changelog) > 0
+        self.have_manifest = len(repo.manifest) > 0
 
     def error(self, where: str, changeset: Optional[int], message: str) -> None:
         self._add(Problem(where, changeset, message))
@@ -115,10 +121,10 @@ class _Verifier:
         link = rl.linkrev(rev)
         changesets = len(self.repo.changelog)
         trusted: Optional[int] = link
-        if link < 0 or link >= changesets:
+        if link < 0 or (self.have_changelog and link >= changesets):
             self.error(where, None, "revision %d points to nonexistent changeset %d" % (rev, link))
             trusted = None
-        elif link not in linkrevs:
+        elif self.have_changelog and link not in linkrevs:
             expected = " (expected %s)" % " ".join("%d" % r for r in sorted(linkrevs)) if linkrevs else ""
             self.error(where, None, "revision %d points to unexpected changeset %d%s" % (rev, link, expected))
             trusted = None
@@ -178,6 +184,8 @@ class _Verifier:
             for path in changeset.files:
                 file_links.setdefault(path, []).append(rev)
         self.progress("changesets", total, total)
+        if not total and self.have_manifest:
+            self.error("changelog", 0, "empty or missing changelog")
         self.result.changesets = total
         return manifest_links, file_links
 
@@ -204,6 +212,9 @@ class _Verifier:
             for path, (file_node, _flag) in entries.items():
                 file_nodes.setdefault(path, {}).setdefault(file_node, link)
         self.progress("manifests", total, total)
+        if not total and manifest_links:
+            self.error("manifest", 0, "empty or missing manifest")
+            manifest_links.clear()   # not one error per changeset
         for node, changesets in sorted(manifest_links.items(), key=lambda item: item[1]):
             for changeset in changesets:
                 self.error("manifest", changeset, "changeset refers to unknown revision %s" % node[:6].hex())
@@ -211,8 +222,11 @@ class _Verifier:
         return file_nodes
 
     def crosscheck(self, file_links: Dict[bytes, List[int]], file_nodes) -> None:
-        for path in sorted(set(file_links) - set(file_nodes)):
-            self.error(_show(path), file_links[path][0], "in changeset but not in manifest")
+        if self.have_manifest:
+            for path in sorted(set(file_links) - set(file_nodes)):
+                self.error(_show(path), file_links[path][0], "in changeset but not in manifest")
+        if not self.have_changelog:
+            return
         for path in sorted(set(file_nodes) - set(file_links)):
             links = [link for link in file_nodes[path].values() if link is not None]
             self.error(_show(path), min(links) if links else None, "in manifest but not in changeset")
@@ -258,7 +272,7 @@ class _Verifier:
             self.result.file_revisions += 1
             node = rl.node(rev)
             link = self.check_entry(rl, rev, where, seen, link_set)
-            if nodes is not None:   # else crosscheck reported the file already
+            if nodes is not None and self.have_manifest:   # else crosscheck reported the file already
                 if node not in nodes:
                     self.error(where, link, "revision %d (%s) is in no manifest" % (rev, node[:6].hex()))
                 unseen.pop(node, None)
@@ -294,7 +308,7 @@ def _show(path: bytes) -> str:
     return path.decode("utf-8", "backslashreplace")
 
 
-def verify(repo, progress: Optional[Progress] = None,
+def verify(repo: "Repository", progress: Optional[Progress] = None,
            report: Optional[Callable[[Problem], None]] = None) -> Result:
     """Check every revlog of repo; the Result lists what is wrong.
 

@@ -193,6 +193,22 @@ def test_an_unreadable_fncache(hg_copy, backend):
     assert hg_status == 0
 
 
+def test_an_empty_changelog_as_hg(hg_copy, backend):
+    path = hg_copy("zlib")
+    store = os.path.join(path, ".hg", "store")
+    open(os.path.join(store, "00changelog.i"), "wb").close()
+    if os.path.exists(os.path.join(store, "00changelog.d")):
+        os.unlink(os.path.join(store, "00changelog.d"))
+    status, out, err = run_revlog(["verify", "-R", path], backend=backend)
+    (hg_status, _hg_out, hg_err), = run_at([(path, [b"verify", b"--config", b"censor.policy=ignore"])])
+    assert status == hg_status == 1
+    assert err.splitlines()[0] == b" changelog@0: empty or missing changelog"
+    assert b"nonexistent changeset" not in err and b"but not in changeset" not in err
+    assert err.splitlines()[-2:] == hg_err.splitlines()[-2:] == [
+        b"%d integrity errors encountered!" % (1 + len(repomod.open(path).manifest)),
+        b"(first damaged changeset appears to be 0)"]
+
+
 def test_verify_as_a_library(hg_copy):
     path = hg_copy("zstd")
     flip_changelog(path)
