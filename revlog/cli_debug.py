@@ -475,10 +475,20 @@ def debug_revlog_dump(rl: Revlog, write: Write) -> None:
           b" rawsize totalsize compression heads chainlen\n")
     total = 0
     heads = set()
+    chain_bases: List[int] = []   # carried forward from the delta parent, as _RevlogStats does
+    chain_lengths: List[int] = []
     for rev in range(len(rl)):
         base = rl.deltaparent(rev)
         if base == C.NULL_REV:
             base = rev
+            chain_bases.append(rev)
+            chain_lengths.append(0)
+        elif 0 <= base < rev:
+            chain_bases.append(chain_bases[base])
+            chain_lengths.append(chain_lengths[base] + 1)
+        else:   # a damaged index: let the revlog say what is wrong
+            chain_bases.append(rl.chainbase(rev))
+            chain_lengths.append(rl.chainlen(rev))
         p1, p2 = rl.parentrevs(rev)
         raw = rl.rawsize(rev)
         total += raw
@@ -487,5 +497,5 @@ def debug_revlog_dump(rl: Revlog, write: Write) -> None:
         end = rl.end(rev)
         compression = total / end if end else 0
         write(b"%5d %5d %5d %5d %5d %10d %4d %4d %4d %7d %9d %11d %5d %8d\n" % (
-            rev, p1, p2, rl.start(rev), end, rl.start(base), rl.start(rl.chainbase(rev)),
-            rl.start(p1), rl.start(p2), raw, total, compression, len(heads), rl.chainlen(rev)))
+            rev, p1, p2, rl.start(rev), end, rl.start(base), rl.start(chain_bases[rev]),
+            rl.start(p1), rl.start(p2), raw, total, compression, len(heads), chain_lengths[rev]))

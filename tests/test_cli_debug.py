@@ -11,6 +11,7 @@ import pytest
 import hgfixtures
 from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
 from revlog import repo as repomod
+from revlog.cli_debug import debug_revlog_dump
 
 COMPARED = tuple(hgfixtures.REPO_NAMES) + tuple(n for n in EXTRA_NAMES if "share" not in n)
 
@@ -122,3 +123,32 @@ def test_a_damaged_filelog_is_reported_not_hidden(hg_copy, backend):
         status, out, err = run_revlog(args, backend=backend)
         assert status == 1 and out == b"" and err.count(b"\n") == 1, (args, err)
         assert b"neither a tracked file" not in err and b"hgtags.i: inline index data is truncated" in err, err
+
+
+class _ChainWalkCounter:
+    """A revlog that counts chain walks (chainbase, chainlen): each costs a walk of the chain."""
+
+    def __init__(self, rl):
+        self._rl = rl
+        self.walks = 0
+
+    def __getattr__(self, name):
+        if name in ("chainbase", "chainlen"):
+            self.walks += 1
+        return getattr(self._rl, name)
+
+    def __len__(self):
+        return len(self._rl)
+
+
+def test_debugrevlog_dump_carries_chains_forward(hg_repos, backend):
+    """debugrevlog -d is linear: chain bases and lengths come from the delta parent's."""
+    manifest = repomod.open(hg_repos["zlib"].path, backend=backend).manifest
+    counter = _ChainWalkCounter(manifest)
+    lines = []
+    debug_revlog_dump(counter, lines.append)
+    assert counter.walks == 0 and len(lines) == len(manifest) + 1
+    for rev, line in enumerate(lines[1:]):
+        fields = line.split()
+        assert int(fields[6]) == manifest.start(manifest.chainbase(rev)), rev
+        assert int(fields[-1]) == manifest.chainlen(rev), rev
