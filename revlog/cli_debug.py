@@ -322,7 +322,7 @@ class _RevlogStats:
             else:
                 self.deltas.add(size)
                 self._count_delta(rev, delta, p1, p2, unrelated)
-        chunk = rl._raw_chunk(rev)
+        chunk = rl.raw_chunk(rev)
         kind = bytes(chunk[:1]) if len(chunk) else b"empty"
         self.chunk_counts[kind] = self.chunk_counts.get(kind, 0) + 1
         self.chunk_sizes[kind] = self.chunk_sizes.get(kind, 0) + size

@@ -17,6 +17,7 @@ from typing import Dict, Iterator, Mapping, Optional, Tuple
 
 from revlog import errors
 from revlog.constants import NULL_REV
+from revlog.revlog import Revlog
 
 FLAGS = (b"", b"x", b"l", b"t")
 HEX_NODE_SIZE = 40
@@ -169,7 +170,7 @@ def delta_text(delta: bytes) -> bytes:
     return b"".join(pieces)
 
 
-def new_entries(manifest_log, rev: int) -> Dict[bytes, Entry]:
+def new_entries(manifest_log: Revlog, rev: int) -> Dict[bytes, Entry]:
     """The entries manifest revision rev adds or changes against its delta parent.
 
     Read from the stored delta alone (every entry for a full snapshot), as
@@ -177,14 +178,13 @@ def new_entries(manifest_log, rev: int) -> Dict[bytes, Entry]:
     Raises revlog.errors exceptions; CorruptedData for a malformed delta.
     """
     full = manifest_log.deltaparent(rev) == NULL_REV
-    # else the stored chunk of rev, decompressed: its delta against the delta parent
-    stored = manifest_log.rawdata(rev) if full else manifest_log._chunks([rev])[0]
+    stored = manifest_log.rawdata(rev) if full else manifest_log.stored_delta(rev)
     try:
         return parse_manifest(stored if full else delta_text(stored))
     except ValueError as exc:
         raise errors.CorruptedData("%s: revision %d: %s" % (manifest_log.name, rev, exc)) from None
 
 
-def read_manifest(manifest_log, rev: int) -> Manifest:
+def read_manifest(manifest_log: Revlog, rev: int) -> Manifest:
     """Manifest revision rev of the manifest Revlog (hash checked)."""
     return Manifest(manifest_log.revision(rev), "%s: revision %d" % (manifest_log.name, rev))

@@ -622,6 +622,19 @@ class Revlog:
             texts.popitem(last=False)
         return text
 
+    def raw_chunk(self, rev: int) -> bytes:
+        """The bytes stored for rev, as on disk (compression header included; b"" for -1)."""
+        if self._to_rev(rev) == C.NULL_REV:
+            return b""
+        return bytes(self._raw_chunk(rev))
+
+    def stored_delta(self, rev: int) -> bytes:
+        """The decompressed chunk of rev: its delta against deltaparent(rev), or its
+        full stored text when that is -1 (b"" for -1).  Not checked against the node."""
+        if self._to_rev(rev) == C.NULL_REV:
+            return b""
+        return bytes(self._chunks([rev])[0])
+
     def rawdata(self, rev_or_node: RevOrNode, validate: bool = False) -> bytes:
         """The stored text of a revision, before flag processing.
 

@@ -7,6 +7,7 @@ entries a stored delta adds are exactly what changed).
 import importlib
 import struct
 import sys
+import zlib
 
 import pytest
 from hypothesis import given
@@ -16,6 +17,7 @@ import hgoracle
 from revlog import errors
 from revlog import repo as repomod
 from revlog.changelog import parse_changeset, parse_extras
+from revlog.constants import NULL_REV
 from revlog.filelog import copy_source, split_metadata, strip_metadata
 from revlog.manifest import Manifest, delta_text, new_entries, parse_manifest, read_manifest
 
@@ -233,3 +235,31 @@ def test_file_metadata():
     assert strip_metadata(b"plain") == b"plain" and strip_metadata(b"\x01\n\x01\n\x01\nx") == b"\x01\nx"
     with pytest.raises(ValueError, match="not closed"):
         strip_metadata(b"\x01\ncopy: a\n")
+
+
+def test_stored_delta_and_raw_chunk(hg_repos, backend):
+    """A revlog's stored chunk: raw as on disk, decompressed as the delta mpatch applies."""
+    manifest_log = repomod.open(hg_repos["zlib"].path, backend=backend).manifest
+    deltas = 0
+    for rev in range(len(manifest_log)):
+        raw = manifest_log.raw_chunk(rev)
+        assert len(raw) == manifest_log.length(rev)
+        stored = manifest_log.stored_delta(rev)
+        base = manifest_log.deltaparent(rev)
+        if base == NULL_REV:
+            assert stored == manifest_log.rawdata(rev)
+        else:
+            deltas += 1
+            assert backend.mpatch.patches(manifest_log.rawdata(base), [stored]) == manifest_log.rawdata(rev)
+        kind = raw[:1]
+        if kind == b"x":
+            assert zlib.decompress(raw) == stored
+        else:
+            assert stored == (raw[1:] if kind == b"u" else raw)
+    assert deltas > 10
+    assert manifest_log.raw_chunk(NULL_REV) == manifest_log.stored_delta(NULL_REV) == b""
+    for bad in (len(manifest_log), -2):
+        with pytest.raises(errors.RevisionNotFound):
+            manifest_log.raw_chunk(bad)
+        with pytest.raises(errors.RevisionNotFound):
+            manifest_log.stored_delta(bad)
