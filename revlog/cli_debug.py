@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from revlog import constants as C
 from revlog import errors
 from revlog.revlog import SPARSE_READ_DENSITY, Revlog
+from revlog.symbols import hex_prefix, revision_number
 
 Write = Callable[[bytes], None]
 SHORT_NODE = 6   # bytes of a node shown in short form (12 hex digits)
@@ -29,19 +30,12 @@ def lookup(rl: Revlog, symbol: str) -> int:
     unique hex prefix; RevisionNotFound otherwise, AmbiguousPrefix when the
     prefix matches several nodes.
     """
-    count = len(rl)
-    try:
-        number = int(symbol, 10)
-    except ValueError:
-        number = None
-    if number is not None and str(number) == symbol:
-        if number < 0:
-            number += count
-        if 0 <= number < count:
-            return number
-    text = symbol.lower()
-    if text and len(text) <= 40 and all(c in "0123456789abcdef" for c in text):
-        node = rl.index.partialmatch(text.encode("ascii"))
+    number = revision_number(symbol, len(rl))
+    if number is not None:
+        return number
+    prefix = hex_prefix(symbol)
+    if prefix is not None:
+        node = rl.index.partialmatch(prefix)
         if node is not None and node != C.NULL_NODE:
             return rl.rev(node)
     raise errors.RevisionNotFound("%s: no revision matches %r" % (rl.name, symbol))

@@ -25,6 +25,7 @@ from revlog.filelog import copy_source, split_metadata, strip_metadata
 from revlog.manifest import Manifest, read_manifest
 from revlog.revlog import Docket, Revlog
 from revlog.revlog import open as open_revlog
+from revlog.symbols import hex_prefix, revision_number
 
 # Requirements this package reads correctly.  Working-copy and cache
 # requirements (dirstate, persistent nodemap, phases, bookmarks, sparse
@@ -279,24 +280,21 @@ class Repository:
         if symbol == ".":
             raise errors.RevisionNotFound("'.' names the working directory's parent, which revlog "
                                           "does not read; give a revision number or node")
-        try:
-            number = int(symbol, 10)
-        except ValueError:
-            number = None
-        if number is not None and str(number) == symbol and -count <= number < count:
-            return number if number >= 0 else count + number
+        number = revision_number(symbol, count)
+        if number is not None:
+            return number
         return self._lookup_prefix(symbol)
 
     def _lookup_prefix(self, symbol: str) -> int:
-        prefix = symbol.lower()
-        if not prefix or len(prefix) > 40 or any(c not in "0123456789abcdef" for c in prefix):
+        prefix = hex_prefix(symbol)
+        if prefix is None:
             raise errors.RevisionNotFound("unknown revision %r" % symbol)
         ambiguous = errors.AmbiguousPrefix("ambiguous revision prefix %r" % symbol)
         try:
-            node = self.changelog.index.partialmatch(prefix.encode("ascii"))
+            node = self.changelog.index.partialmatch(prefix)
         except errors.AmbiguousPrefix:
             raise ambiguous from None
-        names_null = NULL_NODE.hex().startswith(prefix)
+        names_null = NULL_NODE.hex().encode("ascii").startswith(prefix)
         if node is None:
             if names_null:
                 return NULL_REV

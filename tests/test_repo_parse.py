@@ -20,6 +20,7 @@ from revlog.changelog import parse_changeset, parse_extras
 from revlog.constants import NULL_REV
 from revlog.filelog import copy_source, split_metadata, strip_metadata
 from revlog.manifest import Manifest, delta_text, new_entries, parse_manifest, read_manifest
+from revlog.symbols import hex_prefix, revision_number
 
 NODE = b"\x12" * 20
 
@@ -263,3 +264,11 @@ def test_stored_delta_and_raw_chunk(hg_repos, backend):
             manifest_log.raw_chunk(bad)
         with pytest.raises(errors.RevisionNotFound):
             manifest_log.stored_delta(bad)
+
+
+def test_revision_symbols():
+    assert [revision_number(s, 5) for s in ("0", "4", "-1", "-5")] == [0, 4, 4, 0]
+    assert [revision_number(s, 5) for s in ("5", "-6", "01", "+1", " 1", "x", "")] == [None] * 7
+    assert revision_number("0", 0) is None
+    assert hex_prefix("aBc1") == b"abc1" and hex_prefix("0" * 40) == b"0" * 40
+    assert [hex_prefix(s) for s in ("", "0" * 41, "xyz", "12 ", "\u0660")] == [None] * 5
