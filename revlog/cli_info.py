@@ -1,11 +1,14 @@
 """`revlog info`: what a repository holds and how it is stored, in a few lines."""
 import os
 from collections import Counter
-from typing import Callable, Dict, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Tuple
 
 from revlog import constants as C
 from revlog import errors
 from revlog.revlog import Revlog
+
+if TYPE_CHECKING:
+    from revlog.repo import Repository
 
 Write = Callable[[bytes], None]
 
@@ -14,12 +17,14 @@ VERSION_NAMES = {C.REVLOGV0: "v0", C.REVLOGV1: "v1", C.REVLOGV2: "revlog-v2", C.
 
 def human_size(size: int) -> str:
     """1536 -> '1.5 KiB'."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return "%d bytes" % size if unit == "bytes" else "%.1f %s" % (value, unit)
+    if size < 1024:
+        return "%d bytes" % size
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return "%.1f %s" % (value, unit)
         value /= 1024
-    return "%d bytes" % size   # not reached
+    return "%.1f GiB" % value
 
 
 def file_sizes(rl: Revlog) -> Tuple[int, int]:
@@ -43,6 +48,8 @@ def describe_format(rl: Revlog) -> str:
 
 
 def _revlog_line(label: str, rl: Revlog) -> str:
+    if not len(rl) and rl.docket is None and not os.path.exists(rl.index_path):
+        return "%-13s (not created)" % label
     index, data = file_sizes(rl)
     return "%-13s %s: %d revisions, index %s, data %s" % (
         label, describe_format(rl), len(rl), human_size(index), human_size(data))
@@ -52,7 +59,7 @@ def _line(write: Write, label: str, text: str) -> None:
     write(("%-13s %s\n" % (label, text)).encode("utf-8", "backslashreplace"))
 
 
-def write_info(repo, write: Write) -> None:
+def write_info(repo: "Repository", write: Write) -> None:
     """Write the summary of repo: revisions, heads, formats, compression, sizes."""
     changelog, manifest = repo.changelog, repo.manifest
     _line(write, "repository", repo.root)

@@ -137,6 +137,16 @@ def _on_text(function: Callable[[bytes], bytes]) -> Callable[[Value], Value]:
     return lambda value: function(_text(value))
 
 
+def _fold_case(text: bytes, fold: Callable[[str], str], ascii_fold: Callable[[bytes], bytes]) -> bytes:
+    """Case-folded as hg does with a UTF-8 locale: as text if it decodes (ü -> Ü), else ASCII only."""
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return ascii_fold(text)
+    folded = fold(decoded)
+    return text if folded == decoded else folded.encode("utf-8")
+
+
 def _count(value: Value) -> Value:
     if not isinstance(value, (list, bytes)):
         raise TemplateError("count needs a list or text")
@@ -158,8 +168,8 @@ FILTERS: Dict[str, Callable[[Value], Value]] = {
     "person": _on_text(person),
     "firstline": _on_text(first_line),
     "strip": _on_text(lambda text: text.strip()),
-    "lower": _on_text(lambda text: text.lower()),
-    "upper": _on_text(lambda text: text.upper()),
+    "lower": _on_text(lambda text: _fold_case(text, str.lower, bytes.lower)),
+    "upper": _on_text(lambda text: _fold_case(text, str.upper, bytes.upper)),
     "count": _count,
 }
 

@@ -13,6 +13,7 @@ import pytest
 from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_at, run_revlog  # noqa: F401 (fixtures)
 from revlog import cli, policy
 from revlog import repo as repomod
+from revlog.cli_info import human_size
 from revlog.logtemplate import DEFAULT_TEMPLATE
 
 ALL_KEYWORDS = (
@@ -240,6 +241,7 @@ def test_an_empty_repository(tmp_path, backend):
     assert status == 0, err
     status, out, err = run_revlog(["info", path], backend=backend)
     assert status == 0 and b"changesets    0 (empty repository)\nheads         0\n" in out
+    assert b"\nchangelog     (not created)\nmanifest      (not created)\nfiles         0 tracked\n" in out
     assert run_revlog(["log", "-R", path], backend=backend) == (0, b"", b"")
     status, out, _err = run_revlog(["verify", "-R", path], backend=backend)
     assert status == 0 and out.endswith(b"checked 0 changesets with 0 changes to 0 files\n")
@@ -249,3 +251,8 @@ def test_an_empty_repository(tmp_path, backend):
                  ["debugrevlog", "-R", path, "-c"]):
         status, out, err = run_revlog(args, backend=backend)
         assert status == 1 and out == b"" and err.count(b"\n") == 1, args
+
+
+def test_human_sizes():
+    assert [human_size(n) for n in (0, 1023, 1024, 1536, 1024 ** 2 - 1, 1024 ** 2, 5 * 1024 ** 3, 1024 ** 4)] == [
+        "0 bytes", "1023 bytes", "1.0 KiB", "1.5 KiB", "1024.0 KiB", "1.0 MiB", "5.0 GiB", "1024.0 GiB"]

@@ -19,6 +19,7 @@ from revlog import repo as repomod
 from revlog.changelog import parse_changeset, parse_extras
 from revlog.constants import NULL_REV
 from revlog.filelog import copy_source, split_metadata, strip_metadata
+from revlog.logtemplate import FILTERS
 from revlog.manifest import Manifest, delta_text, new_entries, parse_manifest, read_manifest
 from revlog.symbols import hex_prefix, revision_number
 
@@ -272,3 +273,16 @@ def test_revision_symbols():
     assert revision_number("0", 0) is None
     assert hex_prefix("aBc1") == b"abc1" and hex_prefix("0" * 40) == b"0" * 40
     assert [hex_prefix(s) for s in ("", "0" * 41, "xyz", "12 ", "\u0660")] == [None] * 5
+
+
+@given(st.one_of(utf8_text, st.binary(max_size=20)))
+def test_upper_and_lower_fold_as_hg(hg, text):
+    """hg folds case through its local encoding (UTF-8 here): u with diaeresis -> U with diaeresis."""
+    encoding = hg["encoding"]
+    saved, encoding.encoding = encoding.encoding, b"utf-8"
+    try:
+        assert FILTERS["upper"](text) == encoding.upper(text)
+        assert FILTERS["lower"](text) == encoding.lower(text)
+    finally:
+        encoding.encoding = saved
+    assert FILTERS["upper"]("ünï".encode("utf-8")) == "ÜNÏ".encode("utf-8")
