@@ -22,6 +22,7 @@ from typing import Dict, Tuple, Union
 
 from revlog import errors
 from revlog.constants import NULL_NODE, NULL_REV
+from revlog.revlog import Revlog
 
 DEFAULT_BRANCH = b"default"
 # an escaped backslash, or an escaped NUL: see _unescape
@@ -132,7 +133,7 @@ def parse_changeset(text: bytes, rev: int = NULL_REV, node: bytes = NULL_NODE,
         description=text[end_files + 2:])
 
 
-def read_changeset(changelog, rev: int) -> Changeset:
+def read_changeset(changelog: Revlog, rev: int) -> Changeset:
     """The changeset rev of a changelog Revlog, parsed (CorruptedData if malformed)."""
     text = changelog.revision(rev)
     node, parents = changelog.node(rev), changelog.parentrevs(rev)

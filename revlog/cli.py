@@ -17,7 +17,8 @@ import argparse
 import functools
 import os
 import sys
-from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence
+import types
+from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, TypeVar, Union
 
 import revlog
 from revlog import errors, policy, store
@@ -32,6 +33,7 @@ from revlog.revlog import Revlog
 from revlog.verify import verify
 
 PROG = "revlog"
+Closable = TypeVar("Closable", repomod.Repository, Revlog)
 TRACEBACK_ENV = "REVLOG_TRACEBACK"   # set (non-empty): an internal error shows its traceback
 
 
@@ -65,20 +67,34 @@ class Context:
     """What a command needs: its arguments, where to write, how to find the repository."""
 
     def __init__(self, args: argparse.Namespace, stdout: BinaryIO, stderr: BinaryIO, cwd: str,
-                 backend=None):
+                 backend: Union[None, str, types.ModuleType] = None):
         self.args = args
         self.backend = backend
         self.stdout = stdout
         self.stderr = stderr
         self.cwd = cwd
         self.sparse_read = False   # debug commands: whether the revlog is read in slices
+        self._opened: List[Union[repomod.Repository, Revlog]] = []
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Close what the command opened through this context."""
+        while self._opened:
+            self._opened.pop().close()
+
+    def keep(self, opened: Closable) -> Closable:
+        """opened (a Repository or Revlog), closed when the command ends."""
+        self._opened.append(opened)
+        return opened
 
     def write(self, data: bytes) -> None:
         self.stdout.write(data)
 
     def repo_path(self) -> Optional[str]:
         """The repository named by -R/REPO, or the one holding the current directory, or None."""
-        given = getattr(self.args, "repository", None)
+        given = getattr(self.args, "repo", None) or getattr(self.args, "repository", None)   # info REPO
         if given:
             return os.path.join(self.cwd, given)
         return repomod.find_root(self.cwd)
@@ -88,7 +104,7 @@ class Context:
         path = self.repo_path()
         if path is None:
             raise CommandError("no repository found in %s (.hg not found); give one with -R" % self.cwd)
-        return repomod.open(path, backend=self.backend)
+        return self.keep(repomod.open(path, backend=self.backend))
 
 
 # ---- info / log / cat / verify ---------------------------------------------------
@@ -96,8 +112,6 @@ class Context:
 
 def cmd_info(ctx: Context) -> int:
     """Revisions, heads, formats, compression and sizes of a repository."""
-    if ctx.args.repo:
-        ctx.args.repository = ctx.args.repo
     with ctx.repo() as repo:
         write_info(repo, ctx.write)
     return 0
@@ -222,20 +236,21 @@ def _debug_revlog(ctx: Context, target: Optional[str]) -> Revlog:
     root = ctx.repo_path()
     if root is not None:
         try:
-            repo = repomod.open(root, backend=ctx.backend)
+            repo = ctx.keep(repomod.open(root, backend=ctx.backend))
         except repomod.RepositoryError:
             if not (path.endswith(".i") and os.path.isfile(path)):
                 raise
             repo = None   # a revlog file inside a repository revlog cannot read as a whole
         filelog = _tracked_filelog(repo, target) if repo is not None else None
         if filelog is not None:
+            ctx.keep(filelog)
             ctx.sparse_read = "sparserevlog" in repo.requirements
             return filelog
     if not os.path.isfile(path) or not path.endswith(".i"):
         raise CommandError("%s is neither a tracked file with history nor a revlog index file (.i)" % target)
     # a revlog outside a repository is read with Mercurial's default options
     ctx.sparse_read = False
-    return revlog.open(path, backend=ctx.backend, sparse=False)
+    return ctx.keep(revlog.open(path, backend=ctx.backend, sparse=False))
 
 
 def _tracked_filelog(repo: repomod.Repository, target: str) -> Optional[Revlog]:
@@ -244,7 +259,10 @@ def _tracked_filelog(repo: repomod.Repository, target: str) -> Optional[Revlog]:
     if store.check_tracked_path(path) is not None:
         return None
     filelog = repo.file(path)
-    return filelog if len(filelog) else None
+    if not len(filelog):
+        filelog.close()
+        return None
+    return filelog
 
 
 def cmd_debugindex(ctx: Context) -> int:
@@ -389,7 +407,8 @@ def _binary(stream, fallback) -> BinaryIO:
 
 
 def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None,
-         stderr: Optional[BinaryIO] = None, cwd: Optional[str] = None, backend=None) -> int:
+         stderr: Optional[BinaryIO] = None, cwd: Optional[str] = None,
+         backend: Union[None, str, types.ModuleType] = None) -> int:
     """Run one revlog command; its exit status.
 
     The defaults are the process's: sys.argv, sys.stdout/stderr (binary
@@ -410,8 +429,8 @@ def main(argv: Optional[Iterable[str]] = None, stdout: Optional[BinaryIO] = None
         if args.command is None:
             out.write(parser.format_help().encode("utf-8"))
             return 0
-        ctx = Context(args, out, err, cwd or os.getcwd(), backend)
-        status = args.function(ctx)
+        with Context(args, out, err, cwd or os.getcwd(), backend) as ctx:
+            status = args.function(ctx)
         out.flush()
         return status
     except HelpRequested as exc:

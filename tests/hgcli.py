@@ -32,7 +32,7 @@ import pytest
 
 import hgextra
 import hgrecord
-from hgfixtures import _lock, hg_env, hg_python
+from hgfixtures import FileLock, hg_env, hg_python
 from revlog import cli
 
 EXTRA_NAMES = tuple(hgextra.REPOS)
@@ -89,7 +89,7 @@ def extra_repos(request, tmp_path_factory) -> Dict[str, TestRepo]:
     else:
         root = pathlib.Path(str(cache.mkdir("revlog-hgextra")))
         directory = root / _source_key()
-        with _lock(root / "lock"):
+        with FileLock(root / "lock"):
             if not _extra_complete(directory):
                 # built in place: an absolute share records its source's path
                 for old in root.iterdir():

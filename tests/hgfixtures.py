@@ -335,7 +335,7 @@ def _build_cached(cache_root: pathlib.Path) -> pathlib.Path:
     """The cached build for this hgrecord.py, built (under a lock) when missing or stale."""
     cache_root.mkdir(parents=True, exist_ok=True)
     target = cache_root / _recorder_key()
-    with _lock(cache_root / "lock"):
+    with FileLock(cache_root / "lock"):
         if _valid(target):
             return target
         python = hg_python()
@@ -349,7 +349,7 @@ def _build_cached(cache_root: pathlib.Path) -> pathlib.Path:
     return target
 
 
-class _lock:
+class FileLock:
     """An exclusive advisory lock on a file (parallel pytest processes build once)."""
 
     def __init__(self, path: pathlib.Path):

@@ -12,6 +12,7 @@ import hgfixtures
 from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
 from revlog import repo as repomod
 from revlog.cli_debug import debug_revlog_dump
+from revlog.revlog import Revlog
 
 COMPARED = tuple(hgfixtures.REPO_NAMES) + tuple(n for n in EXTRA_NAMES if "share" not in n)
 
@@ -152,3 +153,18 @@ def test_debugrevlog_dump_carries_chains_forward(hg_repos, backend):
         fields = line.split()
         assert int(fields[6]) == manifest.start(manifest.chainbase(rev)), rev
         assert int(fields[-1]) == manifest.chainlen(rev), rev
+
+
+def test_debug_commands_close_what_they_open(hg_repos, monkeypatch):
+    closed = []
+    for cls in (repomod.Repository, Revlog):
+        original = cls.close
+        monkeypatch.setattr(cls, "close", lambda self, original=original: closed.append(self) or original(self))
+    repo = hg_repos["zlib"].path
+    for args, expected in ((["debugindex", "-R", repo, "-c"], "Repository"),
+                           (["debugindex", "-R", repo, ".hgtags"], "hgtags.i"),
+                           (["debugindex", os.path.join(repo, ".hg", "store", "00manifest.i")], "00manifest.i")):
+        del closed[:]
+        assert run_revlog(args)[0] == 0, args
+        names = [type(thing).__name__ if isinstance(thing, repomod.Repository) else thing.name for thing in closed]
+        assert any(name.endswith(expected) for name in names), (args, names)
