@@ -13,7 +13,7 @@ walk over every manifest revision (verify) needs.
 import binascii
 import struct
 from itertools import islice
-from typing import Dict, Iterator, Mapping, Optional, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 from revlog import errors
 from revlog.constants import NULL_REV
@@ -38,10 +38,17 @@ def _entry(line: bytes, number: int) -> Tuple[bytes, Entry]:
     return path, (node, flag)
 
 
-def _check_lines(lines) -> None:
-    """Raise ValueError naming the first malformed line."""
-    for number, line in enumerate(lines, 1):
+def _line_error(line: bytes, number: int) -> Optional[ValueError]:
+    try:
         _entry(line, number)
+    except ValueError as exc:
+        return exc
+    return None
+
+
+def _first_line_error(lines: List[bytes]) -> ValueError:
+    """The ValueError naming the first malformed line (lines must hold one)."""
+    return next(filter(None, (_line_error(line, number) for number, line in enumerate(lines, 1))))
 
 
 def parse_manifest(text: bytes) -> Dict[bytes, Entry]:
@@ -68,10 +75,9 @@ def parse_manifest(text: bytes) -> Dict[bytes, Entry]:
             else:
                 raise ValueError
     except ValueError:
-        _check_lines(lines)
-        raise   # not reached: _check_lines raises
+        raise _first_line_error(lines) from None
     if b"" in entries:
-        _check_lines(lines)
+        raise _first_line_error(lines)
     # lines sort as their paths do (NUL sorts first); equal paths leave fewer entries
     if len(entries) != len(lines) or lines != sorted(lines):
         for number, (a, b) in enumerate(zip(lines, islice(lines, 1, None)), 2):
