@@ -629,8 +629,10 @@ class Revlog:
         return bytes(self._raw_chunk(rev))
 
     def stored_delta(self, rev: int) -> bytes:
-        """The decompressed chunk of rev: its delta against deltaparent(rev), or its
-        full stored text when that is -1 (b"" for -1).  Not checked against the node."""
+        """The decompressed chunk of rev (b"" for -1), not checked against the node.
+
+        A delta against deltaparent(rev), or the full stored text when that is -1.
+        """
         if self._to_rev(rev) == C.NULL_REV:
             return b""
         return bytes(self._chunks([rev])[0])
