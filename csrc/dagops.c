@@ -73,10 +73,10 @@ static inline const uint8_t *parents_at(const struct graph *g, int64_t rev)
 	return g->data + (size_t)rev * g->size + g->at;
 }
 
-/* A checked parent (in [-1, rev): -1 wraps to 0 and back). */
+/* A parent as stored (defined for any value; callers check the range). */
 static inline int32_t parent(const uint8_t *parents, int which)
 {
-	return (int32_t)(index_read_be32(parents + 4 * which) + 1u) - 1;
+	return index_read_int32(parents + 4 * which);
 }
 
 /* Whether a stored parent of rev lies outside [-1, rev): with -1 wrapped
@@ -610,13 +610,14 @@ static int gca_pass(struct dag_state *dag, const struct graph *g,
 	for (v = maxrev; v >= 0 && interesting; v--) {
 		uint64_t sv = seen[v];
 		const uint8_t *ps = parents_at(&local, v);
-		int32_t p1 = parent(ps, 0);
+		int32_t p1;
 		int j;
 
 		if (unchecked_bad(ps, v, checked)) {
 			status = REVLOG_ERR_INDEX_BAD_PARENT;
 			break;
 		}
+		p1 = parent(ps, 0); /* only once checked: it may not fit */
 		lowest = v;
 		if (!sv) {
 			continue;
@@ -746,8 +747,10 @@ static int common_heads(struct revlog_index *index, const int64_t *revs,
 		if (status != REVLOG_OK) {
 			return status;
 		}
-		memmove(dag->out, dag->out + nset,
-		        (size_t)(count - nset) * sizeof(int32_t));
+		if (count > nset) { /* dag->out may still be NULL otherwise */
+			memmove(dag->out, dag->out + nset,
+			        (size_t)(count - nset) * sizeof(int32_t));
+		}
 		nset = count - nset;
 		next += take;
 		if (!nset) {

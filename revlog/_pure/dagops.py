@@ -416,6 +416,7 @@ class LazyAncestors:
             yield NULL_REV
 
     def __bool__(self) -> bool:
+        self._check_index()
         return self._null or self._new_walk().next() is not None
 
     def __contains__(self, target) -> bool:
