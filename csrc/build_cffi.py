@@ -10,7 +10,7 @@ import pathlib
 import cffi
 
 CSRC = pathlib.Path(__file__).resolve().parent
-SOURCES = ["bitmap.c", "dagops.c", "deltachain.c", "index.c", "mpatch.c", "nodetree.c",
+SOURCES = ["bdiff.c", "bitmap.c", "dagops.c", "deltachain.c", "index.c", "mpatch.c", "nodetree.c",
            "version.c"]
 MODULE = "revlog._c._revlog_c"
 

@@ -36,7 +36,8 @@ enum revlog_status {
 	REVLOG_ERR_INDEX_BAD_BASE = 23,
 	REVLOG_ERR_INDEX_BAD_LENGTH = 24,
 	REVLOG_ERR_INDEX_BAD_OFFSET = 25,
-	REVLOG_ERR_INDEX_TOO_LARGE = 26
+	REVLOG_ERR_INDEX_TOO_LARGE = 26,
+	REVLOG_ERR_DIFF_TOO_LARGE = 30
 };
 
 /* Version of this API; the Python side refuses a module whose number differs. */
@@ -84,6 +85,43 @@ void revlog_mpatch_apply(const struct revlog_patch_plan *plan,
 
 /* Release a plan (NULL is allowed). */
 void revlog_mpatch_free(struct revlog_patch_plan *plan);
+
+/* ---- bdiff: line-based deltas (csrc/bdiff.c) ----
+ *
+ * The delta that turns text a into text b, in the format above: the lines
+ * (each with its '\n') the texts do not share, as few hunks as the line
+ * matching finds, each shrunk to the bytes that differ.  revlog/_pure/bdiff.py
+ * computes the same delta byte for byte.  Time and memory stay linear in the
+ * number of lines, whatever the texts (work past a budget leaves coarser
+ * hunks).
+ */
+
+/* Scratch memory kept from one diff to the next (the line tables, the last
+   delta), so that diffing many small texts allocates nothing; one per
+   thread.  Release with revlog_differ_free. */
+struct revlog_differ;
+
+int revlog_differ_new(struct revlog_differ **out);
+
+/* Release a differ (NULL is allowed). */
+void revlog_differ_free(struct revlog_differ *differ);
+
+/* Diff a (a_len bytes) against b.  On success *out points to the delta,
+   *out_len bytes owned by the differ and valid until its next call (equal
+   texts: *out_len is 0).  Texts are `char` so that cffi hands Python bytes
+   over without a copy.  A text over 0x7fffffff bytes (more than a hunk
+   can address) is REVLOG_ERR_DIFF_TOO_LARGE, unless the texts are equal. */
+int revlog_differ_diff(struct revlog_differ *differ, const char *a,
+                       size_t a_len, const char *b, size_t b_len,
+                       const char **out, size_t *out_len);
+
+/* The same in one call: *out is a new buffer of *out_len bytes that the
+   caller releases with revlog_bdiff_free (NULL when the texts are equal). */
+int revlog_bdiff(const char *a, size_t a_len, const char *b, size_t b_len,
+                 char **out, size_t *out_len);
+
+/* Release a delta made by revlog_bdiff (NULL is allowed). */
+void revlog_bdiff_free(char *delta);
 
 /* ---- index: Mercurial's revlog index (csrc/index.c, nodetree.c,
  *      deltachain.c) ----

@@ -4,10 +4,12 @@ The functions here come from the backend revlog.policy selected at import
 (C through cffi, or pure Python); revlog.policy.load() gives either one.
 """
 from revlog import errors, policy
-from revlog.revlog import Format, Revlog, open
+from revlog.revlog import Format, Revlog, create, open
 
 parse_index2 = policy.namespace.parse_index2
 patches = policy.namespace.patches
 patchedsize = policy.namespace.patchedsize
+textdiff = policy.namespace.textdiff
 
-__all__ = ["Format", "Revlog", "errors", "open", "parse_index2", "patchedsize", "patches", "policy"]
+__all__ = ["Format", "Revlog", "create", "errors", "open", "parse_index2", "patchedsize", "patches", "policy",
+           "textdiff"]

@@ -6,9 +6,15 @@ A stored chunk says how it is compressed by its first byte:
   b"u"     stored uncompressed; the header byte is stripped
   b"x"     zlib (the byte is part of the zlib stream)
   b"("     zstd (the byte is part of the zstd frame magic)
+
+Writing (Compressor) follows Mercurial 7.2.4's rules: an engine leaves
+inputs below its threshold (zlib 44 bytes, zstd 50) as they are, compresses
+inputs above 1 MB in 1 MiB / recommended-size pieces, and its output is
+kept only when smaller than the input.  Data left as is gets a b"u" header,
+unless it is empty or starts with NUL (stored as is, no header).
 """
 import zlib
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 from revlog import errors
 
@@ -25,6 +31,13 @@ HEADER_ENGINES = {ord("x"): "zlib", ord("("): "zstd"}
 _SLACK = 1 << 20
 # A zstd chunk may always decompress to this much (or zlib's worst ratio).
 _CHEAP_ZSTD_BOUND = 16 << 20
+
+# Writing: inputs shorter than this stay uncompressed (engine -> bytes).
+MIN_COMPRESS_SIZE = {"zlib": 44, "zstd": 50}
+# Inputs longer than this are compressed as a stream, piece by piece.
+STREAM_THRESHOLD = 1000000
+ZLIB_STREAM_PIECE = 1 << 20
+DEFAULT_ZSTD_LEVEL = 3
 
 
 def engine_of(chunk) -> Optional[str]:
@@ -97,3 +110,74 @@ def _zlib_decompress(chunk) -> bytes:
         return zlib.decompress(chunk)
     except zlib.error as exc:
         raise errors.CorruptedData("zlib chunk cannot be decompressed: %s" % exc) from None
+
+
+class Compressor:
+    """Compresses chunks for writing with one engine ("zlib", "zstd" or "none").
+
+    level None is the engine's default (zlib's own, zstd 3).  Not thread-safe.
+    """
+
+    def __init__(self, engine: str, level: Optional[int] = None) -> None:
+        if engine not in ENGINES:
+            raise errors.RevlogError(
+                "unknown compression engine %r; expected one of %s" % (engine, ", ".join(ENGINES)))
+        if engine == "zstd" and zstandard is None:
+            raise errors.RevlogError("zstd compression needs the zstandard package, which is not installed")
+        limits = {"zlib": (0, 9), "zstd": (0, 22)}
+        if level is not None and engine in limits and not limits[engine][0] <= level <= limits[engine][1]:
+            raise errors.RevlogError("invalid %s compression level %d (%d to %d)"
+                                     % (engine, level, limits[engine][0], limits[engine][1]))
+        self.engine = engine
+        self.level = level
+        self._zstd = None
+        if engine == "zstd":
+            self._zstd = zstandard.ZstdCompressor(level=DEFAULT_ZSTD_LEVEL if level is None else level)
+        self._engine_compress = {"zlib": self._zlib, "zstd": self._zstd_compress, "none": _keep}[engine]
+
+    def compress(self, data) -> Tuple[bytes, bytes]:
+        """(header, payload): the chunk to store is header + payload."""
+        if not data:
+            return b"", b""
+        packed = self._engine_compress(data)
+        if packed is not None:
+            return b"", packed
+        if data[0] == 0:
+            return b"", data
+        return b"u", data
+
+    def _zlib(self, data) -> Optional[bytes]:
+        size = len(data)
+        if size < MIN_COMPRESS_SIZE["zlib"]:
+            return None
+        level = -1 if self.level is None else self.level
+        if size <= STREAM_THRESHOLD:
+            packed = zlib.compress(data, level)
+        else:
+            stream = zlib.compressobj(level)
+            view = memoryview(data)
+            pieces = [stream.compress(view[pos:pos + ZLIB_STREAM_PIECE])
+                      for pos in range(0, size, ZLIB_STREAM_PIECE)]
+            pieces.append(stream.flush())
+            packed = b"".join(pieces)
+        return packed if len(packed) < size else None
+
+    def _zstd_compress(self, data) -> Optional[bytes]:
+        size = len(data)
+        if size < MIN_COMPRESS_SIZE["zstd"]:
+            return None
+        if size <= STREAM_THRESHOLD:
+            packed = self._zstd.compress(data)
+        else:
+            stream = self._zstd.compressobj()
+            piece = zstandard.COMPRESSION_RECOMMENDED_INPUT_SIZE
+            view = memoryview(data)
+            pieces = [stream.compress(view[pos:pos + piece]) for pos in range(0, size, piece)]
+            pieces.append(stream.flush())
+            packed = b"".join(pieces)
+        return packed if len(packed) < size else None
+
+
+def _keep(data) -> None:
+    """The "none" engine: never compresses."""
+    return None

@@ -95,3 +95,7 @@ REVIDX_DELTA_INFO_FLAGS = (
 )
 # flags whose processing may change the stored bytes into the revision text
 REVIDX_RAWTEXT_CHANGING_FLAGS = REVIDX_ISCENSORED | REVIDX_EXTSTORED
+
+# ---- mpatch deltas: each hunk is three big-endian signed 32-bit fields
+DELTA_HUNK_HEADER = struct.Struct(">lll")
+DELTA_FIELD_MAX = 0x7FFFFFFF

@@ -32,3 +32,11 @@ class RevisionNotFound(RevlogError, LookupError):
 
 class AmbiguousPrefix(RevlogError, LookupError):
     """A node prefix matches more than one revision."""
+
+
+class RevlogExists(RevlogError, FileExistsError):
+    """revlog.create() was asked for a revlog whose files already exist."""
+
+
+class LockHeld(RevlogError):
+    """Another writer held the revlog's lock for longer than lock_timeout."""

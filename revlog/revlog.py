@@ -5,19 +5,27 @@ chunk is sliced from the mapped data file and decompressed by its header,
 the deltas are folded and applied in one mpatch call, and the result is
 checked against the node (SHA-1 of the sorted parents and the text).  The
 last text read is kept, so reading revisions in order costs one delta each.
+
+Writing (transaction(), add_revision(), add_group(), pending writes) is
+done by revlog.transaction, revlog.writer and revlog.deltas; the Revlog
+reads its own writes: new entries are appended to its index, new chunks
+read back from the files being written, new texts kept for the next deltas.
 """
 import functools
 import hashlib
 import io
 import mmap
 import os
+import struct
 import types
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from revlog import compression, errors, policy
+from revlog import compression, errors, journal, lock, policy
 from revlog import constants as C
+from revlog import writer as revlog_writer
+from revlog.transaction import LOCK_SUFFIX, Transaction
 
 # Mercurial's sparse-read defaults: slice a chain where its density drops.
 SPARSE_READ_DENSITY = 0.5
@@ -28,6 +36,8 @@ MMAP_THRESHOLD = 64 * 1024
 # Texts kept for reuse: reading revisions in order (even across interleaved
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
+_COMP_LEN = struct.Struct(">i")
+_chunk_compression = compression  # Revlog() has an option of that name
 
 RevOrNode = Union[int, bytes]
 
@@ -45,6 +55,39 @@ class Format:
     filelog_meta: bool = False
 
 
+def format_header(fmt: Format) -> int:
+    """The 4-byte header (version and flags) of a revlog of this format."""
+    if fmt.version == C.REVLOGV0:
+        return C.REVLOGV0
+    header = fmt.version
+    for wanted, flag in ((fmt.inline, C.FLAG_INLINE_DATA), (fmt.generaldelta, C.FLAG_GENERALDELTA),
+                         (fmt.delta_info, C.FLAG_DELTA_INFO), (fmt.filelog_meta, C.FLAG_FILELOG_META)):
+        if wanted:
+            header |= flag
+    return header
+
+
+def check_writable_format(fmt: Format) -> None:
+    """RevlogError unless the writer supports fmt (v0, v1; not the v2 dockets)."""
+    if not isinstance(fmt, Format):
+        raise errors.RevlogError("format must be a revlog.Format, not %r" % (fmt,))
+    if fmt.version in (C.REVLOGV2, C.CHANGELOGV2):
+        raise errors.RevlogError(
+            "writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not supported; "
+            "only v0 and v1 revlogs can be written" % fmt.version)
+    if fmt.version not in (C.REVLOGV0, C.REVLOGV1):
+        raise errors.RevlogError("unknown revlog version %r" % (fmt.version,))
+    if fmt.version == C.REVLOGV0 and (fmt.inline or fmt.generaldelta or fmt.sparse or fmt.delta_info
+                                      or fmt.filelog_meta):
+        raise errors.RevlogError("revlog v0 has no inline data, generaldelta, sparse-revlog, "
+                                 "delta-info or filelog-meta: %r" % (fmt,))
+    if fmt.sparse and not fmt.generaldelta:
+        raise errors.RevlogError("sparse-revlog needs generaldelta: %r" % (fmt,))
+    if fmt.compression not in compression.ENGINES:
+        raise errors.RevlogError("unknown compression engine %r; expected one of %s"
+                                 % (fmt.compression, ", ".join(compression.ENGINES)))
+
+
 def _load_backend(backend) -> types.ModuleType:
     if backend is None:
         return policy.namespace
@@ -54,7 +97,11 @@ def _load_backend(backend) -> types.ModuleType:
 
 
 def _read_buffer(path: str, use_mmap: bool):
-    """The whole file: mapped when large (zero copy), else read."""
+    """The whole file: mapped when large (zero copy), else read.
+
+    Never map a file a writer may truncate (see Revlog._may_shrink): a
+    mapping past the end of a file faults instead of reading short.
+    """
     with io.open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if use_mmap and size >= MMAP_THRESHOLD:
@@ -91,7 +138,11 @@ class Revlog:
 
     def __init__(self, index_path: str, backend=None, use_mmap: bool = True,
                  sparse: Optional[bool] = None, data_path: Optional[str] = None,
-                 docket_index_path: Optional[str] = None):
+                 docket_index_path: Optional[str] = None, pending: bool = False,
+                 fsync: bool = True, max_chain_len: Optional[int] = None,
+                 compression_level: Optional[int] = None,
+                 lock_timeout: float = lock.DEFAULT_TIMEOUT, compression: Optional[str] = None,
+                 kind: Optional[str] = None, _new_format: Optional[Format] = None):
         self.index_path = index_path
         self._radix = index_path[:-2] if index_path.endswith(".i") else index_path
         self._data_path = data_path
@@ -100,18 +151,36 @@ class Revlog:
         self.name = os.path.basename(index_path)
         self.backend = _load_backend(backend)
         self._use_mmap = use_mmap
-        self._decompressor = compression.Decompressor()
+        self._decompressor = _chunk_compression.Decompressor()
         # recent texts: a chain is rebuilt from the newest one it contains
         self._texts: "OrderedDict[int, bytes]" = OrderedDict()
         self._sparse = sparse
         self._format: Optional[Format] = None
+        self._pending = pending
+        self._write_options = revlog_writer.WriteOptions(
+            fsync=bool(fsync), max_chain_len=max_chain_len, compression_level=compression_level,
+            lock_timeout=float(lock_timeout), compression=compression, kind=kind)
+        # the format of a revlog created empty (its files cannot say it yet)
+        self._new_format = _new_format
+        self._transaction: Optional[Transaction] = None
         self._load()
 
     # ---- opening --------------------------------------------------------
 
-    def _load(self) -> None:
+    def _load(self, own_lock: bool = False) -> None:
+        """Read the index (and map the data) from the files.
+
+        own_lock: this revlog holds the writer's lock, so a half-written
+        tail cannot be another writer's work in progress.
+        """
+        self._disk_state = self._stat_files()
+        mappable = self._use_mmap and (own_lock or not self._may_shrink())
+        self._mappable = mappable
+        read_path = self.index_path
+        if self._pending and os.path.exists(self.index_path + revlog_writer.PENDING_SUFFIX):
+            read_path = self.index_path + revlog_writer.PENDING_SUFFIX
         try:
-            index_data = _read_buffer(self.index_path, self._use_mmap)
+            index_data = _read_buffer(read_path, mappable)
         except FileNotFoundError:
             index_data = b""
         if len(index_data) >= C.INDEX_HEADER.size:
@@ -119,7 +188,7 @@ class Revlog:
         else:
             if len(index_data):
                 raise errors.CorruptedIndex("%s: index file is truncated (%d bytes)" % (self.name, len(index_data)))
-            header = C.REVLOGV1 | C.FLAG_INLINE_DATA
+            header = self._empty_header()
         version = header & 0xFFFF
         flags = header & ~0xFFFF
         if version not in C.SUPPORTED_HEADER_FLAGS:
@@ -129,6 +198,7 @@ class Revlog:
             raise errors.CorruptedIndex(
                 "%s: unknown flags %#06x in revlog version %d" % (self.name, unknown >> 16, version))
         self.version = version
+        self.header = header
         self.inline = bool(flags & C.FLAG_INLINE_DATA)
         self.generaldelta = bool(flags & C.FLAG_GENERALDELTA)
         self.delta_info = bool(flags & C.FLAG_DELTA_INFO)
@@ -136,18 +206,21 @@ class Revlog:
         self.docket: Optional[Docket] = None
         index_format = C.REVLOGV1
         if version == C.REVLOGV0:
-            index_data = self._convert_v0(index_data)
+            index_data = self._convert_v0(self._tolerate_tail(index_data, own_lock, C.INDEX_ENTRY_V0.size))
         elif version in (C.REVLOGV2, C.CHANGELOGV2):
             index_format = version
             self.generaldelta = True  # implied by dockets, as in Mercurial
             self.docket = Docket.parse(index_data, self.name)
             index_data = self._docket_file(
                 self._docket_index_path, self.docket.index_uuid, ".idx", self.docket.index_end)
+        elif version == C.REVLOGV1:
+            index_data = self._tolerate_tail(index_data, own_lock, C.INDEX_ENTRY_V1.size)
         try:
             self.index, _ = self.backend.parse_index2(
                 index_data, self.inline, self.generaldelta, self.delta_info, index_format)
         except errors.CorruptedIndex as exc:
             raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
+        self._format = None
         if self.docket is not None:
             self._data = self._docket_file(self._data_path, self.docket.data_uuid, ".dat", self.docket.data_end)
             self.data_path = self._data_path or self._docket_path(self.docket.data_uuid, ".dat")
@@ -158,7 +231,7 @@ class Revlog:
         elif not len(self.index):
             self._data = b""
             self._file = None
-        elif self._use_mmap:
+        elif mappable:
             try:
                 self._data = _read_buffer(self.data_path, True)
             except FileNotFoundError:
@@ -167,6 +240,51 @@ class Revlog:
         else:
             self._data = None
             self._file = _CachedFile(self.data_path)
+
+    def _stat_files(self) -> tuple:
+        """What tells whether another writer changed the files since we read them."""
+        state = []
+        for path in (self.index_path, self.data_path):
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                state.append(None)
+            else:
+                state.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple(state)
+
+    def _may_shrink(self) -> bool:
+        """Whether a writer may truncate the files (it is writing, or it died writing)."""
+        return (os.path.exists(self.index_path + journal.JOURNAL_SUFFIX)
+                or lock.held_by_writer(self.index_path + LOCK_SUFFIX))
+
+    def _empty_header(self) -> int:
+        """The header of a revlog with no revision yet: its creator's format, or hg's default."""
+        fmt = self._new_format
+        if fmt is None:
+            return C.REVLOGV1 | C.FLAG_INLINE_DATA
+        return format_header(fmt)
+
+    def _tolerate_tail(self, data, own_lock: bool, entry_size: int):
+        """data without a half-written last entry, if another writer is writing it."""
+        complete = self._complete_length(data, entry_size)
+        if complete == len(data) or own_lock:
+            return data
+        if not lock.held_by_writer(self.index_path + LOCK_SUFFIX):
+            return data  # the parser reports the damage
+        return memoryview(data)[:complete]
+
+    def _complete_length(self, data, entry_size: int) -> int:
+        """Bytes of data up to the end of its last complete entry (and chunk, inline)."""
+        if self.version == C.REVLOGV1 and self.inline:
+            pos = 0
+            while pos + entry_size <= len(data):
+                (comp_len,) = _COMP_LEN.unpack_from(data, pos + 8)
+                if comp_len < 0 or pos + entry_size + comp_len > len(data):
+                    break
+                pos += entry_size + comp_len
+            return pos
+        return len(data) - len(data) % entry_size
 
     def _docket_path(self, uuid: bytes, suffix: str) -> str:
         return "%s-%s%s" % (self._radix, uuid.decode("ascii", "replace"), suffix)
@@ -205,12 +323,23 @@ class Revlog:
 
     @property
     def format(self) -> Format:
-        """The revlog's format; compression is what its chunks use."""
+        """The revlog's format; compression is what its chunks use.
+
+        For a revlog made by create(), the format it was created with (as
+        long as its files say the same).
+        """
         if self._format is None:
+            created = self._new_format
+            if created is not None and (created.version, created.generaldelta, created.delta_info,
+                                        created.filelog_meta) == (self.version, self.generaldelta,
+                                                                  self.delta_info, self.filelog_meta):
+                sparse, engine = created.sparse, created.compression
+            else:
+                sparse = self.generaldelta if self._sparse is None else self._sparse
+                engine = self._detect_compression()
             self._format = Format(
                 version=self.version, inline=self.inline, generaldelta=self.generaldelta,
-                sparse=self.generaldelta if self._sparse is None else self._sparse,
-                delta_info=self.delta_info, compression=self._detect_compression(),
+                sparse=sparse, delta_info=self.delta_info, compression=engine,
                 filelog_meta=self.filelog_meta)
         return self._format
 
@@ -224,7 +353,12 @@ class Revlog:
         return "none"
 
     def close(self) -> None:
-        """Drop the mapped files (they close when nothing uses them)."""
+        """Drop the mapped files (they close when nothing uses them).
+
+        An open transaction is rolled back.
+        """
+        if self._transaction is not None and self._transaction.active:
+            self._transaction.rollback()
         self._data = b""
         self._texts.clear()
 
@@ -355,6 +489,8 @@ class Revlog:
         else:
             data = self._data[start:start + length]
         if len(data) != length:
+            data = self._read_new(start, length)
+        if len(data) != length:
             raise errors.CorruptedData(
                 "%s: revision %d: chunk at byte %d (%d bytes) runs past the end of the data"
                 % (self.name, rev, start, length))
@@ -379,12 +515,28 @@ class Revlog:
         append = chunks.append
         for rev, start, length in zip(revs, starts, lengths):
             if start + length > size:
-                self._segment(start, length, rev)  # raises, naming the revision
+                chunk = self._segment(start, length, rev)  # written since we mapped the file
+            else:
+                chunk = data[start:start + length]
             try:
-                append(decompress(data[start:start + length], limit))
+                append(decompress(chunk, limit))
             except errors.RevlogError as exc:
                 raise self._named(exc, rev) from None
         return chunks
+
+    def _read_new(self, start: int, length: int):
+        """A byte range past what was read or mapped: written since (by us or another writer)."""
+        transaction = self._transaction
+        if transaction is not None and transaction.active:
+            return transaction.writer.read(start, length)
+        if self._file is not None or self.docket is not None:
+            return b""
+        path = self.index_path if self.inline else self.data_path
+        try:
+            self._data = _read_buffer(path, self._mappable and not self._may_shrink())
+        except FileNotFoundError:
+            return b""
+        return self._data[start:start + length]
 
     def _chunks_from_file(self, revs, starts, lengths, limit, decompress) -> list:
         """Read the chain in few I/Os: one read per dense slice of it."""
@@ -529,6 +681,129 @@ class Revlog:
                 "%s: revision %d: integrity check failed (text does not hash to %s)"
                 % (self.name, rev, entry[C.ENTRY_NODE].hex()))
 
+    # ---- writing ----------------------------------------------------------
+
+    def transaction(self) -> Transaction:
+        """Open a transaction (a context manager): every write in it, or none.
+
+        Waits up to lock_timeout seconds for another writer (then LockHeld),
+        rolls back what a writer that died left, and reloads the revlog if
+        another writer changed it.  Inside an open transaction, returns that
+        transaction (nested blocks join it).
+        """
+        if self._transaction is not None and self._transaction.active:
+            return self._transaction
+        if self._pending:
+            raise errors.RevlogError("%s: opened with pending=True, which is for reading only" % self.name)
+        if self.docket is not None:
+            revlog_writer.RevlogWriter(self, None, self._write_options)  # raises: not writable
+        transaction = Transaction(self, self._write_options)
+        transaction.begin()
+        self._transaction = transaction
+        return transaction
+
+    def _writer(self) -> revlog_writer.RevlogWriter:
+        transaction = self._transaction
+        if transaction is None or not transaction.active:
+            raise errors.RevlogError("%s: no open transaction" % self.name)
+        return transaction.writer
+
+    def add_revision(self, text, p1: bytes, p2: bytes, linkrev: int, flags: int = 0,
+                     node: Optional[bytes] = None) -> bytes:
+        """Add a revision; its node.
+
+        p1, p2: parent nodes (NULL_NODE for none; unknown: RevisionNotFound).
+        node: None to compute it (SHA-1 of the sorted parents and text);
+        else it must be the computed one (else CorruptedData), unless flags
+        hold a flag that changes the stored text (censored, stored
+        elsewhere), then it is taken as is.  A node the revlog already has
+        is returned and nothing is written.  Outside a transaction, the
+        revision gets one of its own; inside one, a failed call writes
+        nothing either.
+        """
+        if self._transaction is None or not self._transaction.active:
+            with self.transaction():
+                return self.add_revision(text, p1, p2, linkrev, flags, node)
+        writer = self._writer()
+        added = revlog_writer.add_revision(writer, text, p1, p2, linkrev, flags, node)
+        if writer.should_split():
+            writer.split()
+        return added
+
+    def add_group(self, items) -> List[bytes]:
+        """Add revisions received as deltas; their nodes (in order).
+
+        items: (node, p1, p2, linkrev, delta base node, delta[, flags]),
+        each delta against its base's stored text (NULL_NODE: against
+        b""); the base and parents may be earlier items.  Nodes already
+        present are skipped.  Every text is checked against its node.  On
+        any error the revlog is left as before the call and the error
+        propagates (an unknown parent or delta base: RevisionNotFound; a
+        bad delta or a wrong node: CorruptedData).
+        """
+        if self._transaction is None or not self._transaction.active:
+            with self.transaction():
+                return self.add_group(items)
+        writer = self._writer()
+        nodes = revlog_writer.add_group(writer, items)
+        if writer.should_split():
+            writer.split()
+        return nodes
+
+    def delay(self) -> None:
+        """Hold new index entries back from readers until the transaction commits.
+
+        Changelog style: an inline revlog is split first; pending readers
+        (revlog.open(path, pending=True)) see them after write_pending().
+        """
+        self._writer().delay()
+
+    def write_pending(self) -> bool:
+        """Write `<index>.a` (the index with the held-back entries); whether it has any."""
+        return self._writer().write_pending()
+
+    def finalize_pending(self) -> None:
+        """Put the held-back entries into the index now (commit does it anyway)."""
+        self._writer().finalize_pending()
+
+    def _write_engine(self) -> str:
+        """The compression engine new chunks use: the revlog's, zlib if it has none yet."""
+        if self._new_format is not None:
+            return self._new_format.compression
+        engine = self.format.compression
+        return engine if engine != "none" else "zlib"
+
+    def _remember_text(self, rev: int, text: bytes) -> None:
+        texts = self._texts
+        texts[rev] = text
+        if len(texts) > TEXT_CACHE_COUNT:
+            texts.popitem(last=False)
+
+    def _forget_from(self, rev: int) -> None:
+        """Drop revisions rev and later from memory (their files were truncated)."""
+        if rev < len(self.index):
+            del self.index[rev:-1]
+        for cached in [r for r in self._texts if r >= rev]:
+            del self._texts[cached]
+        self._format = None
+
+    def _refresh(self, force: bool = False) -> None:
+        """Reload if the files changed since we read them (called holding the lock)."""
+        if force or self._stat_files() != self._disk_state:
+            self._texts.clear()
+            self._load(own_lock=True)
+
+    def _reload_after_split(self) -> None:
+        self._load(own_lock=True)
+
+    def _after_commit(self) -> None:
+        self._disk_state = self._stat_files()
+        self._format = None
+
+    def _after_rollback(self) -> None:
+        self._texts.clear()
+        self._load()
+
     def _chain_limit(self, revs: List[int]) -> int:
         """The most any chunk of revs' chain may decompress to.
 
@@ -586,12 +861,46 @@ class Docket:
 
 
 def open(index_path: str, backend=None, **options) -> Revlog:
-    """Open the revlog whose index is index_path (``.../name.i``) for reading.
+    """Open the revlog whose index is index_path (``.../name.i``), to read or write.
 
     backend: None (the policy's choice), "c", "pure" or a backend namespace.
-    Options: use_mmap (default True), sparse (whether the repository uses
-    sparse-revlog; defaults to generaldelta), data_path (where the data
-    lives when it is not the .i's sibling, e.g. hashed store paths) and
-    docket_index_path (the same for a v2 docket's index file).
+    Reading options: use_mmap (default True), sparse (whether the
+    repository uses sparse-revlog; defaults to generaldelta), data_path
+    (where the data lives when it is not the .i's sibling, e.g. hashed
+    store paths), docket_index_path (the same for a v2 docket's index file)
+    and pending (read ``<index>.a``, a transaction's pending index, when it
+    exists; such a revlog is read-only).
+    Writing options: fsync (default True: fsync files and directory at
+    commit and around renames), max_chain_len (None: hg 7.2.4's default
+    for the format, 1000 with sparse-revlog, else unlimited),
+    compression_level (None: the engine's default), lock_timeout (seconds
+    to wait for another writer, then LockHeld; default 600), compression
+    (the engine of new chunks: "zlib", "zstd" or "none"; default the
+    revlog's own, zlib if it has no compressed chunk yet) and kind
+    ("changelog", "manifest", "filelog" or "other": the delta rules hg
+    applies to it; default from the file name: 00changelog.i, 00manifest.i,
+    under data/).
     """
     return Revlog(index_path, backend=backend, **options)
+
+
+def create(index_path: str, format: Format, backend=None, **options) -> Revlog:
+    """A new empty revlog of the given format at index_path (``.../name.i``).
+
+    RevlogExists (a FileExistsError) if its index or data file exists;
+    RevlogError for a format the writer does not support (revlog-v2 and
+    changelog-v2).  The empty index file is created now, the data file with
+    the first chunk; until the first revision the format lives only in this
+    object (a reopened empty revlog is Mercurial's default, inline v1).
+    Options: as open().
+    """
+    check_writable_format(format)
+    data_path = options.get("data_path") or (index_path[:-2] if index_path.endswith(".i") else index_path) + ".d"
+    if os.path.exists(data_path):
+        raise errors.RevlogExists("%s: cannot create a revlog: %s exists" % (index_path, data_path))
+    try:
+        fd = os.open(index_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path) from None
+    os.close(fd)
+    return Revlog(index_path, backend=backend, _new_format=format, **options)

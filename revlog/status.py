@@ -4,7 +4,7 @@ The numbers mirror `enum revlog_status` in csrc/revlog.h (a test checks
 that they agree).  The pure backend reports failures with the same codes,
 so both backends raise the same exception with the same message.
 """
-from revlog import errors
+from revlog import constants, errors
 
 OK = 0
 NOMEM = 1
@@ -23,6 +23,7 @@ INDEX_BAD_BASE = 23
 INDEX_BAD_LENGTH = 24
 INDEX_BAD_OFFSET = 25
 INDEX_TOO_LARGE = 26
+DIFF_TOO_LARGE = 30
 
 # Largest text length the delta code accepts (the C core keeps lengths in
 # int64 with room to spare); far beyond anything a revlog can store.
@@ -63,6 +64,14 @@ def index_error(code: int, rev: int, value: int) -> errors.CorruptedIndex:
     """The exception for a corrupted index (see INDEX_MESSAGES)."""
     template = INDEX_MESSAGES.get(code, "unknown index error %d" % code)
     return errors.CorruptedIndex(template.format(rev=rev, value=value))
+
+
+def diff_error(size: int) -> errors.RevlogError:
+    """The exception for a text of `size` bytes, too long for textdiff (DIFF_TOO_LARGE)."""
+    return errors.RevlogError(
+        "cannot diff a text of %d bytes: deltas address at most %d"
+        % (size, constants.DELTA_FIELD_MAX)
+    )
 
 
 def error_for(code: int) -> Exception:

@@ -231,12 +231,14 @@ class Timed:
     implementation answers another question by design."""
 
     def __init__(self, run: Callable, setup: Optional[Callable] = None, how: str = "in-process",
-                 summarize: Optional[Callable] = None, unchecked: Optional[str] = None):
+                 summarize: Optional[Callable] = None, unchecked: Optional[str] = None,
+                 size: Optional[Callable] = None):
         self.run = run
         self.setup = setup
         self.how = how
         self.summarize = summarize
         self.unchecked = unchecked
+        self.size = size  # () -> bytes written by the last run (write operations)
 
 
 class Unavailable(Exception):
@@ -448,6 +450,98 @@ def _revisions_hg(ctx: Context, impl: Impl) -> Timed:
 
     return Timed(run, how="mercurial.revlog.revlog (%s; mmaplargeindex; inside rl.reading()), modules %s"
                  % (options, used))
+
+
+
+# 5. append every revision to a new revlog -----------------------------------
+
+append = operation("append", "append every revision to a new revlog",
+                   "every revision of the revlog under test (its texts, parents and linkrevs, "
+                   "read once, untimed) added one by one to a new empty revlog of the same format "
+                   "in one transaction; timed: creating it, every add, committing")
+
+
+def _append_inputs(ctx: Context) -> list:
+    """(text, p1 node, p2 node, linkrev) of every revision, read once with our reader."""
+    if getattr(ctx, "append_inputs", None) is None:
+        revlog = import_revlog()
+        rl = revlog.open(ctx.path)
+        node = rl.node
+        ctx.append_inputs = [(rl.revision(rev), node(rl.parentrevs(rev)[0]), node(rl.parentrevs(rev)[1]),
+                              rl.linkrev(rev)) for rev in range(len(rl))]
+        ctx.append_format = rl.format
+        rl.close()
+    return ctx.append_inputs
+
+
+def _files_size(directory: str) -> int:
+    return sum(os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory))
+
+
+class _Scratch:
+    """A fresh empty directory per run (the previous one removed), removed at exit."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="revlog-bench-append-")
+        atexit.register(shutil.rmtree, self.root, True)
+        self.count = 0
+        self.current = None
+
+    def fresh(self) -> str:
+        if self.current:
+            shutil.rmtree(self.current, ignore_errors=True)
+        self.count += 1
+        self.current = os.path.join(self.root, str(self.count))
+        os.mkdir(self.current)
+        return self.current
+
+
+@append.implementation(OURS_C, OURS_PURE)
+def _append_ours(ctx: Context, impl: Impl) -> Timed:
+    inputs = _append_inputs(ctx)
+    create, fmt, backend = impl.revlog.create, ctx.append_format, impl.backend
+    scratch = _Scratch()
+    name = os.path.basename(ctx.path)
+
+    def run(directory):
+        rl = create(os.path.join(directory, name), format=fmt, backend=backend)
+        add = rl.add_revision
+        with rl.transaction():
+            for text, p1, p2, link in inputs:
+                add(text, p1, p2, link)
+        tip = rl.node(len(rl) - 1).hex()
+        rl.close()
+        return [len(inputs), tip]
+
+    return Timed(run, scratch.fresh, size=lambda: _files_size(scratch.current),
+                 how="in-process, revlog.create(format=%s), add_revision in one transaction (fsync at commit)"
+                 % (fmt,))
+
+
+@append.implementation(HG_C)
+def _append_hg(ctx: Context, impl: Impl) -> Timed:
+    from mercurial import revlog as hgrevlog, transaction as hgtransaction, vfs as vfsmod
+
+    inputs = _append_inputs(ctx)
+    source_opener, radix, options = _hg_opener(ctx)
+    kind = _hg_kind(radix)
+    scratch = _Scratch()
+
+    def run(directory):
+        opener = vfsmod.vfs(directory.encode(), audit=False)
+        opener.options = dict(getattr(source_opener, "options", {}))
+        tr = hgtransaction.transaction(lambda msg: None, opener, {b"": opener}, b"journal")
+        rl = hgrevlog.revlog(opener, target=(kind, b"bench"), radix=radix)
+        add = rl.addrevision
+        for text, p1, p2, link in inputs:
+            add(text, tr, link, p1, p2)
+        tr.close()
+        tip = rl.node(len(rl) - 1).hex()
+        return [len(inputs), tip]
+
+    return Timed(run, scratch.fresh, size=lambda: _files_size(scratch.current),
+                 how="mercurial.revlog.revlog.addrevision in one mercurial.transaction (%s), modules %s"
+                 % (options, hgrevlog.parsers.__name__))
 
 
 # ---------------------------------------------------------------------------
@@ -898,6 +992,7 @@ def _setops_hg(ctx: Context, impl: Impl) -> Timed:
 
 OP_GROUPS = {
     "read": ["parse", "lookup", "deltachain", "revisions"],
+    "write": ["append"],
     "dag": ["headrevs", "headrevs-filtered", "headrevs-hidden", "ancestors", "gca-2", "gca-50",
             "reachableroots", "phases", "bitmaps", "setops"],
 }
@@ -944,6 +1039,8 @@ def time_one(op: Operation, impl: Impl, ctx: Context, repeat: int, max_time: flo
         if spent >= max_time:
             break
     result = {"best": min(times), "times": times, "how": timed.how, "summary": summary}
+    if timed.size is not None:
+        result["size"] = timed.size()
     if timed.unchecked:
         result["unchecked"] = timed.unchecked
     return result
@@ -1119,6 +1216,19 @@ def report(record: dict) -> str:
     out.append("absolute times (best run; n/a = unavailable, ! = result differs between implementations,"
                " * = not cross-checked, see below)")
     out.append(_table(["operation"] + impls, rows))
+    sized = [op for op in results if any("size" in r for r in results[op].values())]
+    if sized:
+        out.append("")
+        out.append("bytes written (and ratio to hg-c)")
+        rows = []
+        for op in sized:
+            base = results[op].get(HG_C, {}).get("size")
+            cells = []
+            for impl in impls:
+                size = results[op].get(impl, {}).get("size")
+                cells.append("n/a" if size is None else "%d (%s)" % (size, _ratio(size, base)))
+            rows.append([OPERATIONS[op].title] + cells)
+        out.append(_table(["operation"] + impls, rows))
     measured = _measured(record, impls)
     pairs = [(a, b) for a, b in RATIOS if a in measured and b in measured]
     if pairs:

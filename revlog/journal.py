@@ -1,0 +1,189 @@
+"""The journal of a revlog transaction: written before the first change,
+applied to roll back, found again after a crash.
+
+The journal (``<index>.journal``) names every file the transaction may
+change with its size before the transaction (-1: it did not exist), the
+backups of files it replaces whole (the inline index an inline-to-split move
+rewrites), and the temporary files it may leave (the pending index
+``<index>.a``, the split index being written).  It is written to a temporary
+name, fsynced and renamed into place before the change it covers, so it is
+either complete or absent.
+
+Rolling back puts the backups back, truncates every file to its recorded
+size (removing those that did not exist) and removes the temporary files;
+then the journal goes.  A journal found while holding the lock was left by
+a writer that died: the next writer rolls it back first (recover()).
+Committing is removing the journal, after the data reached the disk.
+"""
+import json
+import os
+from typing import Dict, List, Optional
+
+from revlog import errors
+
+JOURNAL_SUFFIX = ".journal"
+JOURNAL_VERSION = 1
+
+
+def fsync_directory(path: str) -> None:
+    """Make a rename or creation in the directory of path durable (where supported)."""
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_path(path: str) -> None:
+    """fsync a file by name (missing files are fine)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_size(path: str) -> int:
+    """The size of path, -1 if it does not exist."""
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return -1
+
+
+class Journal:
+    """What a transaction may change, as recorded on disk before the change."""
+
+    def __init__(self, path: str, fsync: bool = True) -> None:
+        self.path = path
+        self.fsync = fsync
+        self._directory = os.path.dirname(os.path.abspath(path))
+        self.sizes: Dict[str, int] = {}
+        self.backups: Dict[str, str] = {}
+        self.temps: List[str] = []
+
+    # ---- recording ------------------------------------------------------------
+
+    def track(self, *paths: str) -> bool:
+        """Record the present size of paths not yet recorded; whether any was new."""
+        new = False
+        for path in paths:
+            if path not in self.sizes:
+                self.sizes[path] = file_size(path)
+                new = True
+        return new
+
+    def add_backup(self, path: str, backup: str) -> None:
+        """Record that backup holds path's content from before the transaction."""
+        self.backups[path] = backup
+
+    def add_temp(self, path: str) -> bool:
+        """Record a file the transaction may create and must not leave; whether it was new."""
+        if path in self.temps:
+            return False
+        self.temps.append(path)
+        return True
+
+    def write(self) -> None:
+        """Put the journal on disk, atomically (and durably with fsync)."""
+        record = {
+            "version": JOURNAL_VERSION,
+            "sizes": {self._relative(path): size for path, size in self.sizes.items()},
+            "backups": {self._relative(path): self._relative(backup)
+                        for path, backup in self.backups.items()},
+            "temps": [self._relative(path) for path in self.temps],
+        }
+        data = json.dumps(record, sort_keys=True).encode("ascii")
+        temporary = self.path + ".tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data)
+            if self.fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, self.path)
+        if self.fsync:
+            fsync_directory(self.path)
+
+    def _relative(self, path: str) -> str:
+        return os.path.relpath(os.path.abspath(path), self._directory)
+
+    # ---- reading and applying ---------------------------------------------------
+
+    @classmethod
+    def read(cls, path: str, fsync: bool = True) -> Optional["Journal"]:
+        """The journal at path, None if there is none."""
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        journal = cls(path, fsync)
+        try:
+            record = json.loads(data.decode("ascii"))
+            if record.get("version") != JOURNAL_VERSION:
+                raise ValueError("version %r" % record.get("version"))
+            absolute = journal._absolute
+            journal.sizes = {absolute(name): int(size) for name, size in record["sizes"].items()}
+            journal.backups = {absolute(name): absolute(backup) for name, backup in record["backups"].items()}
+            journal.temps = [absolute(name) for name in record["temps"]]
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise errors.RevlogError(
+                "%s: unreadable transaction journal (%s); the revlog may hold an unfinished "
+                "transaction: check it, then remove the journal" % (path, exc)) from None
+        return journal
+
+    def _absolute(self, name: str) -> str:
+        return os.path.normpath(os.path.join(self._directory, name))
+
+    def rollback(self) -> None:
+        """Undo the transaction on disk, then remove the journal."""
+        for path, backup in self.backups.items():
+            if os.path.exists(backup):
+                os.replace(backup, path)
+        for path, size in self.sizes.items():
+            if size < 0:
+                _remove(path)
+            elif file_size(path) > size:
+                with open(path, "r+b") as f:
+                    f.truncate(size)
+                    if self.fsync:
+                        os.fsync(f.fileno())
+        for path in self.temps:
+            _remove(path)
+        if self.fsync:
+            fsync_directory(self.path)
+        self.remove()
+
+    def remove(self) -> None:
+        """Drop the journal (the commit point) and the backups it names."""
+        _remove(self.path)
+        if self.fsync:
+            fsync_directory(self.path)
+        for backup in self.backups.values():
+            _remove(backup)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def recover(journal_path: str, fsync: bool = True) -> bool:
+    """Roll back the transaction a dead writer left (call with the lock held)."""
+    journal = Journal.read(journal_path, fsync)
+    if journal is None:
+        return False
+    journal.rollback()
+    return True

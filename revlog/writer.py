@@ -1,0 +1,605 @@
+"""Appending revisions to one revlog's files, inside a transaction.
+
+Each revision is one write to the data file (its chunk) and then one to the
+index (its entry): a reader that sees an entry finds its chunk.  An inline
+revlog gets entry and chunk together in one write to the index.  Writes go
+at the offsets the index implies, through file descriptors kept open for
+the transaction; the revlog reads its own new chunks back through them.
+
+An inline revlog whose data passes INLINE_LIMIT bytes (a changelog: as soon
+as it has any) is split after the operation that made it grow: the chunks
+go to a new data file, the entries to a new index written beside the old
+one and renamed over it, the old index backed up in the journal first.
+
+delay() holds new index entries in memory (or, for an empty revlog, sends
+them to the pending index ``<index>.a``); write_pending() writes the pending
+index so that pending readers see them; finalize_pending() (called by
+commit) puts them in the index itself.  These are Mercurial's changelog
+rules for hooks that must see a transaction before it commits.
+"""
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from revlog import compression, deltas, errors
+from revlog import constants as C
+from revlog.deltafold import replacement_header
+from revlog.journal import Journal, file_size, fsync_directory
+
+# Mercurial 7.2.4 splits an inline revlog when its data reaches this size.
+INLINE_LIMIT = 131072
+# Largest text, chunk or linkrev an entry can hold (signed 32-bit fields).
+MAX_FIELD = 0x7FFFFFFF
+# Largest data offset a v1 entry can hold (48 bits).
+MAX_OFFSET = (1 << 48) - 1
+# Chain information kept for this many revisions at most.
+CHAIN_CACHE_LIMIT = 200000
+# Bytes copied at once when splitting or copying a pending index.
+COPY_BLOCK = 1 << 20
+WDIR_NODE = b"\xff" * C.NODE_SIZE
+PENDING_SUFFIX = ".a"
+SPLIT_SUFFIX = ".s"
+BACKUP_SUFFIX = ".backup"
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a revlog is written (revlog.open()/create() options)."""
+
+    fsync: bool = True
+    max_chain_len: Optional[int] = None
+    compression_level: Optional[int] = None
+    lock_timeout: float = 600.0
+    compression: Optional[str] = None
+    kind: Optional[str] = None
+
+
+def infer_kind(index_path: str, filelog_meta: bool) -> str:
+    """changelog / manifest / filelog / other, from where the revlog lives."""
+    name = os.path.basename(index_path)
+    parts = os.path.normpath(os.path.abspath(index_path)).split(os.sep)
+    if name == "00changelog.i":
+        return "changelog"
+    if name == "00manifest.i":
+        return "manifest"
+    if "data" in parts[:-1] or filelog_meta:
+        return "filelog"
+    return "other"
+
+
+def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
+    """Mercurial's node: SHA-1 of the sorted parent nodes and the text."""
+    if p2 < p1:
+        p1, p2 = p2, p1
+    digest = hashlib.sha1(p1)
+    digest.update(p2)
+    digest.update(text)
+    return digest.digest()
+
+
+def _write_all(fd: int, parts: Sequence[bytes], offset: int) -> int:
+    """Write parts at offset (retrying short writes); bytes written."""
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done:], offset + done)
+    return done
+
+
+class _Source(deltas.DeltaSource):
+    """The revlog as the delta search reads it (see deltas.DeltaSource)."""
+
+    def __init__(self, revlog) -> None:
+        self.revlog = revlog
+        self.index = revlog.index
+        self.general_delta = revlog.generaldelta
+        self._chains = {}
+
+    def data_end(self) -> int:
+        index = self.index
+        if not len(index):
+            return 0
+        entry = index[len(index) - 1]
+        return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
+
+    def chainbase(self, rev: int) -> int:
+        index = self.index
+        current = rev
+        base = index[current][C.ENTRY_BASE]
+        while base != current:
+            current = base
+            base = index[current][C.ENTRY_BASE]
+        return base
+
+    def chaininfo(self, rev: int) -> Tuple[int, int]:
+        cache = self._chains
+        known = cache.get(rev)
+        if known is not None:
+            return known
+        index = self.index
+        general = self.general_delta
+        current = rev
+        entry = index[current]
+        length = size = 0
+        while current != entry[C.ENTRY_BASE]:
+            length += 1
+            size += entry[C.ENTRY_COMP_LEN]
+            current = entry[C.ENTRY_BASE] if general else current - 1
+            below = cache.get(current)
+            if below is not None:
+                length += below[0]
+                size += below[1]
+                break
+            entry = index[current]
+        else:
+            size += entry[C.ENTRY_COMP_LEN]
+        self.remember(rev, (length, size))
+        return length, size
+
+    def remember(self, rev: int, info: Tuple[int, int]) -> None:
+        """Record rev's chain information (known when rev is written)."""
+        if len(self._chains) >= CHAIN_CACHE_LIMIT:
+            self._chains.clear()
+        self._chains[rev] = info
+
+    def rawtext(self, rev: int) -> bytes:
+        return self.revlog._rawtext(rev, self.index[rev])
+
+    def raw_chunk(self, rev: int) -> bytes:
+        return self.revlog._chunks([rev])[0]
+
+
+class RevlogWriter:
+    """Writes one revlog's new revisions during one transaction."""
+
+    def __init__(self, revlog, journal: Journal, options: WriteOptions) -> None:
+        self.revlog = revlog
+        self.journal = journal
+        self.options = options
+        fmt = revlog.format
+        if revlog.version not in (C.REVLOGV0, C.REVLOGV1):
+            raise errors.RevlogError(
+                "%s: writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not "
+                "supported; only v0 and v1 revlogs can be written" % (revlog.name, revlog.version))
+        self.kind = options.kind or infer_kind(revlog.index_path, fmt.filelog_meta)
+        if self.kind not in deltas.KINDS:
+            raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
+                                     % (self.kind, ", ".join(deltas.KINDS)))
+        engine = options.compression or revlog._write_engine()
+        self.compressor = compression.Compressor(engine, options.compression_level)
+        self.entry_size = (C.INDEX_ENTRY_V0 if revlog.version == C.REVLOGV0 else C.INDEX_ENTRY_V1).size
+        self.index_path = revlog.index_path
+        self.data_path = revlog.data_path
+        self.index_target = self.index_path   # the file entries go to (.a when diverted)
+        self._index_fd: Optional[int] = None
+        self._data_fd: Optional[int] = None
+        self.delay_buffer: Optional[List[bytes]] = None
+        self.diverted = False
+        self._machinery_index = None
+        self._sync_positions()
+
+    # ---- positions and files ----------------------------------------------------
+
+    def _sync_positions(self) -> None:
+        """Where the next chunk and entry go, from the revlog's index."""
+        revlog = self.revlog
+        self.inline = revlog.inline
+        count = len(revlog.index)
+        self.data_end = _Source(revlog).data_end()
+        self.index_end = count * self.entry_size + (self.data_end if self.inline else 0)
+
+    def _index_fd_open(self) -> int:
+        if self._index_fd is None:
+            self._index_fd = os.open(self.index_target, os.O_RDWR | os.O_CREAT, 0o644)
+        return self._index_fd
+
+    def _data_fd_open(self) -> int:
+        if self._data_fd is None:
+            self._data_fd = os.open(self.data_path, os.O_RDWR | os.O_CREAT, 0o644)
+        return self._data_fd
+
+    def close(self) -> None:
+        """Close the files (without flushing anything held back)."""
+        for name in ("_index_fd", "_data_fd"):
+            fd = getattr(self, name)
+            if fd is not None:
+                setattr(self, name, None)
+                os.close(fd)
+
+    def read(self, start: int, length: int) -> bytes:
+        """Bytes the revlog's reader finds past what it mapped (our new chunks)."""
+        fd = self._index_fd_open() if self.inline else self._data_fd_open()
+        return os.pread(fd, length, start)
+
+    # ---- adding revisions -------------------------------------------------------
+
+    def _machinery(self) -> Tuple[_Source, deltas.DeltaConfig, "deltas.SnapshotMap"]:
+        """The delta search's view of the revlog (rebuilt when the index is replaced)."""
+        revlog = self.revlog
+        if self._machinery_index is not revlog.index:
+            fmt = revlog.format
+            max_chain = self.options.max_chain_len
+            if max_chain is None:
+                max_chain = deltas.default_max_chain_len(fmt.sparse and fmt.generaldelta)
+            self._config = deltas.config_for(fmt.generaldelta, fmt.sparse, fmt.delta_info,
+                                             self.kind, max_chain)
+            self._source = _Source(revlog)
+            self._snapshots = deltas.SnapshotMap(revlog.index)
+            self._machinery_index = revlog.index
+        return self._source, self._config, self._snapshots
+
+    def computer(self) -> deltas.DeltaComputer:
+        """A delta computer for one add_revision call or one group."""
+        source, config, snapshots = self._machinery()
+        return deltas.DeltaComputer(source, config, snapshots, self.revlog.backend.textdiff,
+                                    self.compressor.compress)
+
+    def check_flags(self, flags: int) -> int:
+        """The flags to store (delta-info flags are the writer's own)."""
+        revlog = self.revlog
+        if not isinstance(flags, int) or flags < 0 or flags & ~C.REVIDX_KNOWN_FLAGS:
+            raise errors.RevlogError("%s: unknown revision flags %r" % (revlog.name, flags))
+        flags &= ~C.REVIDX_DELTA_INFO_FLAGS
+        if flags and revlog.version == C.REVLOGV0:
+            raise errors.RevlogError("%s: revlog v0 cannot store revision flags (%#x)" % (revlog.name, flags))
+        return flags
+
+    def check_linkrev(self, linkrev: int) -> None:
+        """A linkrev the entry can hold."""
+        if not isinstance(linkrev, int) or not 0 <= linkrev <= MAX_FIELD:
+            raise errors.RevlogError("%s: invalid linkrev %r" % (self.revlog.name, linkrev))
+
+    def parent_rev(self, node: bytes) -> int:
+        """The revision of a parent node; RevisionNotFound naming it."""
+        if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
+            raise errors.RevlogError("%s: a parent must be a %d-byte node, not %r"
+                                     % (self.revlog.name, C.NODE_SIZE, node))
+        if node == C.NULL_NODE:
+            return C.NULL_REV
+        rev = self.revlog.index.get_rev(node)
+        if rev is None:
+            raise errors.RevisionNotFound("%s: unknown parent %s" % (self.revlog.name, node.hex()))
+        return rev
+
+    def append(self, node: bytes, text: bytes, p1: int, p2: int, linkrev: int, flags: int,
+               computer: deltas.DeltaComputer, cached: Optional[Tuple[int, bytes]] = None) -> int:
+        """Store one new revision (checked by the caller); its revision number."""
+        revlog = self.revlog
+        if node == C.NULL_NODE or node == WDIR_NODE:
+            raise errors.RevlogError("%s: cannot add the %s revision"
+                                     % (revlog.name, "null" if node == C.NULL_NODE else "working directory"))
+        if len(text) > MAX_FIELD:
+            raise errors.RevlogError("%s: a %d-byte revision exceeds the revlog limit of %d bytes"
+                                     % (revlog.name, len(text), MAX_FIELD))
+        index = revlog.index
+        rev = len(index)
+        choice = computer.choose(deltas.NewRevision(text, p1, p2, flags, cached))
+        flags |= choice.entry_flags(computer.config)
+        offset = self.data_end
+        if offset + choice.length > MAX_OFFSET or choice.length > MAX_FIELD:
+            raise errors.RevlogError("%s: the revlog cannot grow past %d bytes of data" % (revlog.name, MAX_OFFSET))
+        if revlog.version == C.REVLOGV0:
+            raw_len = -1
+            packed = C.INDEX_ENTRY_V0.pack(offset, choice.length, choice.base, linkrev,
+                                           index[p1][C.ENTRY_NODE], index[p2][C.ENTRY_NODE], node)
+        else:
+            raw_len = len(text)
+            packed = C.INDEX_ENTRY_V1.pack(offset << 16 | flags, choice.length, raw_len, choice.base,
+                                           linkrev, p1, p2, node)
+            if rev == 0:
+                packed = C.INDEX_HEADER.pack(revlog.header) + packed[C.INDEX_HEADER.size:]
+        self._write(packed, choice.header, choice.payload)
+        index.append(((offset << 16) | flags, choice.length, raw_len, choice.base, linkrev, p1, p2, node,
+                      0, 0, C.COMP_MODE_INLINE, C.COMP_MODE_INLINE, C.RANK_UNKNOWN))
+        source, _, snapshots = self._machinery()
+        source.remember(rev, (0 if choice.base == rev else choice.chainlen, choice.chain_size))
+        snapshots.added(rev)
+        revlog._remember_text(rev, text)
+        return rev
+
+    def _write(self, entry: bytes, header: bytes, payload) -> None:
+        length = len(header) + len(payload)
+        if self.inline:
+            self.index_end += _write_all(self._index_fd_open(), (entry, header, payload), self.index_end)
+            self.data_end += length
+            return
+        data_fd = self._data_fd_open()  # created even for an empty chunk, as Mercurial does
+        if length:
+            _write_all(data_fd, (header, payload), self.data_end)
+            self.data_end += length
+        if self.delay_buffer is not None:
+            self.delay_buffer.append(entry)
+        else:
+            self.index_end += _write_all(self._index_fd_open(), (entry,), self.index_end)
+
+    # ---- savepoints ---------------------------------------------------------------
+
+    def savepoint(self) -> tuple:
+        """What restore() needs to undo the revisions added after this call."""
+        buffered = None if self.delay_buffer is None else len(self.delay_buffer)
+        return (len(self.revlog.index), self.index_end, self.data_end, buffered, self.inline)
+
+    def restore(self, point: tuple) -> None:
+        """Forget every revision added since point (files and memory)."""
+        count, index_end, data_end, buffered, inline = point
+        if inline != self.inline:
+            raise errors.RevlogError("%s: cannot return to a savepoint across a split" % self.revlog.name)
+        if self._index_fd is not None:
+            os.ftruncate(self._index_fd, index_end)
+        elif file_size(self.index_target) > index_end:
+            os.truncate(self.index_target, index_end)
+        if not self.inline:
+            if self._data_fd is not None:
+                os.ftruncate(self._data_fd, max(data_end, 0))
+            elif file_size(self.data_path) > data_end:
+                os.truncate(self.data_path, data_end)
+        if buffered is not None and self.delay_buffer is not None:
+            del self.delay_buffer[buffered:]
+        self.index_end, self.data_end = index_end, data_end
+        self.revlog._forget_from(count)
+        self._machinery_index = None
+
+    # ---- the inline-to-split move -------------------------------------------------
+
+    def should_split(self) -> bool:
+        """Whether the revlog is inline and too large to stay so."""
+        if not self.inline or not len(self.revlog.index):
+            return False
+        return self.kind == "changelog" or self.data_end >= INLINE_LIMIT
+
+    def split(self) -> None:
+        """Move the chunks of an inline revlog to its data file (journaled, atomic)."""
+        revlog = self.revlog
+        journal = self.journal
+        index_path, data_path = self.index_path, self.data_path
+        temporary = index_path + SPLIT_SUFFIX
+        original = journal.sizes.get(index_path, -1)
+        if original > 0 and index_path not in journal.backups:
+            backup = journal.path + BACKUP_SUFFIX
+            journal.add_temp(backup)
+            journal.write()
+            self._copy_prefix(index_path, backup, original)
+            journal.add_backup(index_path, backup)
+        journal.track(data_path)
+        journal.add_temp(temporary)
+        journal.write()
+        index = revlog.index
+        source = self._index_fd_open()
+        size = self.entry_size
+        header = C.INDEX_HEADER.pack(revlog.header & ~C.FLAG_INLINE_DATA)
+        data_fd = os.open(data_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            position = data_at = entries_at = 0
+            entries: List[bytes] = []
+            chunks: List[bytes] = []
+            count = len(index)
+            for rev in range(count):
+                length = index[rev][C.ENTRY_COMP_LEN]
+                record = os.pread(source, size + length, position)
+                if len(record) != size + length:
+                    raise errors.CorruptedIndex("%s: inline data ends inside revision %d" % (revlog.name, rev))
+                position += size + length
+                entries.append(header + record[C.INDEX_HEADER.size:size] if rev == 0 else record[:size])
+                chunks.append(record[size:])
+                if position - entries_at - data_at >= COPY_BLOCK or rev == count - 1:
+                    data_at += _write_all(data_fd, chunks, data_at)
+                    entries_at += _write_all(new_fd, entries, entries_at)
+                    entries, chunks = [], []
+            if self.options.fsync:
+                os.fsync(data_fd)
+                os.fsync(new_fd)
+        finally:
+            os.close(new_fd)
+            os.close(data_fd)
+        self.close()
+        os.replace(temporary, index_path)
+        if self.options.fsync:
+            fsync_directory(index_path)
+        revlog._reload_after_split()
+        self._sync_positions()
+        self._machinery_index = None
+
+    def _copy_prefix(self, path: str, target: str, size: int) -> None:
+        """target := the first size bytes of path (fsynced)."""
+        with open(path, "rb") as src, open(target, "wb") as dst:
+            left = size
+            while left:
+                block = src.read(min(left, COPY_BLOCK))
+                if not block:
+                    raise errors.CorruptedIndex("%s: shorter than the %d bytes the journal recorded" % (path, size))
+                dst.write(block)
+                left -= len(block)
+            dst.flush()
+            if self.options.fsync:
+                os.fsync(dst.fileno())
+
+    # ---- pending writes (changelog style) -------------------------------------------
+
+    def delay(self) -> None:
+        """Hold new index entries back from readers until finalize_pending()."""
+        if self.inline:
+            self.split()
+        if self.delay_buffer is not None or self.diverted:
+            return
+        if len(self.revlog.index):
+            self.delay_buffer = []
+            return
+        # an empty revlog: its entries go straight to the pending index
+        pending = self.index_path + PENDING_SUFFIX
+        if self.journal.add_temp(pending):
+            self.journal.write()
+        if os.path.exists(pending):
+            os.unlink(pending)
+        self._divert_to(pending, self.index_end)
+
+    def _divert_to(self, path: str, size: int) -> None:
+        if self._index_fd is not None:
+            os.close(self._index_fd)
+            self._index_fd = None
+        self.index_target = path
+        self.index_end = size
+        self.diverted = True
+
+    def write_pending(self) -> bool:
+        """Write the pending index (`<index>.a`); whether it holds entries the index lacks."""
+        if self.inline:
+            self.split()
+        if self.diverted:
+            return True
+        pending = self.index_path + PENDING_SUFFIX
+        if self.journal.add_temp(pending):
+            self.journal.write()
+        held = b"".join(self.delay_buffer or ())
+        self._copy_prefix_fd(pending, self.index_end, held)
+        self.delay_buffer = None
+        self._divert_to(pending, self.index_end + len(held))
+        return bool(held)
+
+    def _copy_prefix_fd(self, target: str, size: int, tail: bytes) -> None:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            at = 0
+            if size:
+                with open(self.index_path, "rb") as src:
+                    while at < size:
+                        block = src.read(min(size - at, COPY_BLOCK))
+                        if not block:
+                            break
+                        at += _write_all(fd, (block,), at)
+            if tail:
+                _write_all(fd, (tail,), at)
+        finally:
+            os.close(fd)
+
+    def finalize_pending(self) -> None:
+        """Make held-back entries part of the index itself."""
+        if self.delay_buffer is not None:
+            held = b"".join(self.delay_buffer)
+            self.delay_buffer = None
+            if held:
+                self.index_end += _write_all(self._index_fd_open(), (held,), self.index_end)
+        elif self.diverted:
+            if self._index_fd is not None:
+                if self.options.fsync:
+                    os.fsync(self._index_fd)
+                os.close(self._index_fd)
+                self._index_fd = None
+            if os.path.exists(self.index_target):
+                os.replace(self.index_target, self.index_path)
+            self.index_target = self.index_path
+            self.diverted = False
+
+    # ---- committing -------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Finalize pending entries and put everything on disk (per the fsync option)."""
+        self.finalize_pending()
+        if self.options.fsync:
+            for fd in (self._data_fd, self._index_fd):
+                if fd is not None:
+                    os.fsync(fd)
+            fsync_directory(self.index_path)
+        self.close()
+
+
+def hash_check(revlog, node: Optional[bytes], text: bytes, p1: bytes, p2: bytes, flags: int) -> bytes:
+    """The node to store: the computed one, which a given node must equal
+    (unless flags say the stored text is not what the node hashes)."""
+    computed = node_of(text, p1, p2)
+    if node is None:
+        return computed
+    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
+        raise errors.RevlogError("%s: a node must be %d bytes, not %r" % (revlog.name, C.NODE_SIZE, node))
+    if node != computed and not flags & C.REVIDX_RAWTEXT_CHANGING_FLAGS:
+        raise errors.CorruptedData("%s: node %s does not match the text (which hashes to %s)"
+                                   % (revlog.name, node.hex(), computed.hex()))
+    return node
+
+
+def add_revision(writer: RevlogWriter, text, p1: bytes, p2: bytes, linkrev: int, flags: int,
+                 node: Optional[bytes]) -> bytes:
+    """Revlog.add_revision inside a transaction (see there)."""
+    revlog = writer.revlog
+    text = bytes(text)
+    flags = writer.check_flags(flags)
+    writer.check_linkrev(linkrev)
+    p1r, p2r = writer.parent_rev(p1), writer.parent_rev(p2)
+    node = hash_check(revlog, node, text, p1, p2, flags)
+    if revlog.index.get_rev(node) is not None:
+        return node
+    point = writer.savepoint()
+    try:
+        writer.append(node, text, p1r, p2r, linkrev, flags, writer.computer())
+    except BaseException:
+        writer.restore(point)
+        raise
+    return node
+
+
+def add_group(writer: RevlogWriter, items: Iterable[tuple]) -> List[bytes]:
+    """Revlog.add_group inside a transaction (see there)."""
+    revlog = writer.revlog
+    point = writer.savepoint()
+    nodes = []
+    try:
+        computer = writer.computer()
+        for position, item in enumerate(items):
+            nodes.append(_add_group_item(writer, computer, position, item))
+    except BaseException:
+        writer.restore(point)
+        raise
+    return nodes
+
+
+def _add_group_item(writer: RevlogWriter, computer: deltas.DeltaComputer, position: int, item) -> bytes:
+    revlog = writer.revlog
+    try:
+        if len(item) == 6:
+            node, p1, p2, linkrev, base_node, delta = item
+            flags = 0
+        else:
+            node, p1, p2, linkrev, base_node, delta, flags = item
+    except (TypeError, ValueError):
+        raise errors.RevlogError(
+            "%s: add_group item %d is not (node, p1, p2, linkrev, delta base, delta[, flags])"
+            % (revlog.name, position)) from None
+    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
+        raise errors.RevlogError("%s: add_group item %d: a node must be %d bytes, not %r"
+                                 % (revlog.name, position, C.NODE_SIZE, node))
+    if revlog.index.get_rev(node) is not None:
+        return node
+    flags = writer.check_flags(flags)
+    writer.check_linkrev(linkrev)
+    p1r, p2r = writer.parent_rev(p1), writer.parent_rev(p2)
+    if not isinstance(base_node, bytes) or len(base_node) != C.NODE_SIZE:
+        raise errors.RevlogError("%s: add_group item %d: a delta base must be a %d-byte node"
+                                 % (revlog.name, position, C.NODE_SIZE))
+    base = C.NULL_REV if base_node == C.NULL_NODE else revlog.index.get_rev(base_node)
+    if base is None:
+        raise errors.RevisionNotFound("%s: unknown delta base %s" % (revlog.name, base_node.hex()))
+    delta = bytes(delta)
+    text = _apply_delta(revlog, node, base, delta)
+    node = hash_check(revlog, node, text, p1, p2, flags)
+    writer.append(node, text, p1r, p2r, linkrev, flags, computer, cached=(base, delta))
+    return node
+
+
+def _apply_delta(revlog, node: bytes, base: int, delta: bytes) -> bytes:
+    """The text the received delta makes of its base's stored text."""
+    if base != C.NULL_REV and revlog.flags(base) & C.REVIDX_ISCENSORED:
+        # a censored base has no readable text: only a whole replacement applies
+        header = delta[:12]
+        rawsize = revlog.index[base][C.ENTRY_RAW_LEN]
+        if len(header) == 12 and header == replacement_header(rawsize, len(delta) - 12):
+            return delta[12:]
+        raise errors.CorruptedData("%s: the delta for %s is against censored revision %d and does "
+                                   "not replace its whole text" % (revlog.name, node.hex(), base))
+    base_text = revlog._rawtext(base, revlog.index[base]) if base != C.NULL_REV else b""
+    try:
+        return revlog.backend.patches(base_text, [delta])
+    except errors.CorruptedData as exc:
+        raise errors.CorruptedData("%s: bad delta for %s: %s" % (revlog.name, node.hex(), exc)) from None
+
