@@ -983,8 +983,8 @@ static void sort_revs(int32_t *revs, int64_t k)
 }
 
 /*
- * Mercurial's find_deepest, for any number of revisions: of revs (k
- * distinct heads, sorted here), those with the longest path down to a root
+ * Mercurial's find_deepest: of revs (k distinct heads, sorted here, at
+ * most REVLOG_GCA_CAPACITY of them), those with the longest path down to a root
  * as it picks them.  Walking down from the highest, each revision keeps its
  * greatest distance below one of revs and the set of revs at that distance
  * (an interned id); when the revisions still to walk carry a single set,
@@ -1113,6 +1113,12 @@ int revlog_index_gca(struct revlog_index *index, const int64_t *revs,
 	}
 	/* the heads are at the start of dag->out: the answer goes after */
 	k = out->count;
+	if (k > REVLOG_GCA_CAPACITY) {
+		set_revs(out, NULL, 0);
+		err->rev = -1;
+		err->value = k;
+		return REVLOG_ERR_GCA_CAPACITY;
+	}
 	heads = out_for(dag, 2 * k);
 	set_revs(out, NULL, 0);
 	if (!heads) {

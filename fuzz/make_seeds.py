@@ -1,6 +1,6 @@
 """Write seed corpora for every fuzz target from revlogs real Mercurial writes.
 
-    python fuzz/make_seeds.py [OUTDIR]      (default: fuzz/out/seeds)
+    python fuzz/make_seeds.py [--repos NAME,...] [OUTDIR]   (default: fuzz/out/seeds)
 
 Needs a CPython with Mercurial 7.2.4 (the test environment).  It builds a
 few repositories with the test suite's history (tests/hgrecord.py: zlib,
@@ -15,6 +15,7 @@ in the input format of each target (fuzz/inputs.py):
 
 Nothing here is committed: corpora go under fuzz/out/ (ignored by git).
 """
+import argparse
 import hashlib
 import os
 import random
@@ -145,20 +146,25 @@ def write_seed(outdir: str, target: str, seed: bytes, counts: Dict[str, int]) ->
 
 
 def main(argv: List[str]) -> int:
-    outdir = os.path.abspath(argv[1] if len(argv) > 1 else os.path.join(HERE, "out", "seeds"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", default=",".join(REPOS),
+                        help="repositories to build (default: %(default)s)")
+    parser.add_argument("outdir", nargs="?", default=os.path.join(HERE, "out", "seeds"))
+    options = parser.parse_args(argv[1:])
+    outdir = os.path.abspath(options.outdir)
     hgrecord.load_mercurial()
     rng = random.Random(6)
     counts: Dict[str, int] = {}
     root = tempfile.mkdtemp(prefix="revlog-seeds-")
     try:
-        for name in REPOS:
+        for name in options.repos.split(","):
             hgrecord.build_repo(name, root)
             repo = os.path.join(root, name)
             for seed in index_seeds(repo, rng):
                 write_seed(outdir, "index", seed, counts)
             for seed in revlog_seeds(repo):
                 write_seed(outdir, "revlog", seed, counts)
-            if name == "zlib":
+            if name in ("zlib", "nogd"):
                 for target, seed in delta_seeds(revision_texts(repo), rng):
                     write_seed(outdir, target, seed, counts)
             print("%s: done" % name, flush=True)

@@ -9,11 +9,12 @@ import pytest
 from conftest import load_backend
 from indexspecs import v1_data, v1_rows
 from revlog import constants as C
+from revlog import protocol
 
 FUZZ = pathlib.Path(__file__).resolve().parent.parent / "fuzz"
 REGRESSIONS = FUZZ / "regressions"
 # target -> the harness module that checks its inputs
-HARNESSES = {"mpatch": "fuzz_mpatch", "index": "fuzz_index"}
+HARNESSES = {target: "fuzz_" + target for target in ("mpatch", "index", "bdiff", "revlog")}
 
 
 def corpus(target: str):
@@ -35,8 +36,8 @@ def harness():
 
 
 def test_corpus_is_there():
-    assert len(corpus("mpatch")) >= 10
-    assert len(corpus("index")) >= 5
+    for target in HARNESSES:
+        assert len(corpus(target)) >= 5, target
 
 
 CASES = [(target, path) for target in HARNESSES for path in corpus(target)]
@@ -111,3 +112,38 @@ def test_lazyancestors_refuse_a_truncated_index(backend):
         3 in lazy  # noqa: B015
     with pytest.raises(IndexError):
         list(lazy)
+
+
+def test_ancestors_pick_among_at_most_24_candidates(backend):
+    """index.ancestors kept a set of candidates per revision for any number
+    of candidate heads (memory quadratic in the index): capped at 24, with
+    Mercurial's OverflowError, in both backends."""
+    def crossed(width: int):
+        # rev 0, `width` children of it, then two merges of all of them:
+        # the two merge chains' common ancestors heads are the children
+        pairs = [(-1, -1)] + [(0, -1)] * width
+        for side in range(2):
+            last = 1
+            for child in range(2, width + 1):
+                pairs.append((last, child))
+                last = len(pairs) - 1
+        return pairs, len(pairs) - 1, width * 2 - 1
+
+    for width, fails in ((24, False), (25, True)):
+        pairs, a, b = crossed(width)
+        rows = [r._replace(p1=p1, p2=p2, base=rev) for rev, (r, (p1, p2))
+                in enumerate(zip(v1_rows(len(pairs)), pairs))]
+        index = backend.parse_index2(v1_data(rows, False), False, True)[0]
+        assert len(index.commonancestorsheads(a, b)) == width
+        if fails:
+            with pytest.raises(OverflowError, match=r"bitset size \(25\) > capacity \(24\)"):
+                index.ancestors(a, b)
+        else:
+            assert index.ancestors(a, b) == list(range(1, width + 1))
+
+
+def test_gca_capacity_is_the_c_limit():
+    load_backend("c")
+    from revlog._c._revlog_c import lib
+
+    assert lib.REVLOG_GCA_CAPACITY == protocol.GCA_CAPACITY == 24

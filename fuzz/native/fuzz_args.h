@@ -58,6 +58,7 @@ static inline int fuzz_status(int status)
 	case REVLOG_ERR_INDEX_BAD_LENGTH:
 	case REVLOG_ERR_INDEX_BAD_OFFSET:
 	case REVLOG_ERR_INDEX_TOO_LARGE:
+	case REVLOG_ERR_DIFF_TOO_LARGE:
 		return status;
 	default:
 		abort(); /* REVLOG_ERR_INTERNAL or a code nobody declared */
