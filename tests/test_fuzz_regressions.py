@@ -6,10 +6,12 @@ import sys
 
 import pytest
 
+import revlog
+import revlogbuild
 from conftest import load_backend
 from indexspecs import v1_data, v1_rows
 from revlog import constants as C
-from revlog import protocol
+from revlog import errors, protocol
 
 FUZZ = pathlib.Path(__file__).resolve().parent.parent / "fuzz"
 REGRESSIONS = FUZZ / "regressions"
@@ -147,3 +149,15 @@ def test_gca_capacity_is_the_c_limit():
     from revlog._c._revlog_c import lib
 
     assert lib.REVLOG_GCA_CAPACITY == protocol.GCA_CAPACITY == 24
+
+
+def test_v0_revlog_with_a_negative_offset(backend, tmp_path):
+    """Converting a v0 index packed a negative offset as unsigned: a
+    struct.error escaped revlog.open instead of CorruptedIndex."""
+    index, data, _ = revlogbuild.build(revlogbuild.sample_revs(count=3), version=0)
+    corrupt = bytearray(index)
+    corrupt[76:80] = b"\xff\xff\xff\xf0"  # rev 1's offset, signed in v0
+    (tmp_path / "x.i").write_bytes(bytes(corrupt))
+    (tmp_path / "x.d").write_bytes(data)
+    with pytest.raises(errors.CorruptedIndex, match="revision 1 has a negative offset -16"):
+        revlog.open(str(tmp_path / "x.i"), backend=backend)
