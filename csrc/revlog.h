@@ -102,6 +102,7 @@ void revlog_mpatch_free(struct revlog_patch_plan *plan);
    thread.  Release with revlog_differ_free. */
 struct revlog_differ;
 
+/* A new differ in *out (holding no memory yet). */
 int revlog_differ_new(struct revlog_differ **out);
 
 /* Release a differ (NULL is allowed). */

@@ -3,11 +3,14 @@
 A delta is a list of hunks (start, end, size): replace [start, end) of the
 old text by `size` new bytes; stored, each hunk takes 12 + size bytes.
 Folding deltas A->B and B->C gives the delta A->C that Mercurial 7.2.4's
-delta-info search estimates, hunk for hunk: the hunks are walked left to
-right; a hunk that touches no hunk of the other delta is kept as it is (a
-hunk of B->C moved into A's coordinates); hunks that touch (overlap or are
-adjacent, in B) start a group that keeps taking the next hunk of either
-delta while it touches the group, and the group becomes one hunk.
+delta-info search estimates, hunk for hunk (its choices depend on the size):
+the hunks are walked left to right; a hunk that touches no hunk of the other
+delta is kept as it is (a hunk of B->C moved into A's coordinates); hunks
+that touch (overlap or are adjacent) start a group, walked in step in A
+coordinates, that keeps taking the next hunk of either delta while it
+starts by the group's end, and the group becomes one hunk.  Like
+Mercurial's, the group's end may run past what the hunks replace (the
+result stays a valid delta, a little larger than it could be).
 
 best_base() is what the search uses: how far down a chain a delta against
 a parent can be folded before it grows past a tolerance.
@@ -49,55 +52,98 @@ def stored_size(hunks: Iterable[Hunk]) -> int:
 
 
 def fold(lower: List[Hunk], upper: List[Hunk]) -> List[Hunk]:
-    """The delta A->C from lower (A->B) and upper (B->C)."""
+    """The delta A->C from lower (A->B) and upper (B->C), as Mercurial folds them."""
     out: List[Hunk] = []
-    i = j = 0
+    low = iter(lower)
+    up = iter(upper)
+    b = next(low, None)
+    t = next(up, None)
     shift = 0  # B position minus A position, past the lower hunks consumed
-    nlow, nup = len(lower), len(upper)
-    while i < nlow or j < nup:
-        if j == nup:
-            out.extend(lower[i:])
+    while b is not None or t is not None:
+        if t is None:
+            out.append(b)
+            out.extend(low)
             break
-        if i == nlow:
-            out.extend((start - shift, end - shift, size) for start, end, size in upper[j:])
+        if b is None:
+            out.append((t[0] - shift, t[1] - shift, t[2]))
+            out.extend((start - shift, end - shift, size) for start, end, size in up)
             break
-        low_start, low_end, low_size = lower[i]
-        up_start, up_end, up_size = upper[j]
-        low_b_start = low_start + shift
-        if low_b_start + low_size < up_start:
-            out.append(lower[i])
-            shift += low_size - (low_end - low_start)
-            i += 1
-            continue
-        if up_end < low_b_start:
-            out.append((up_start - shift, up_end - shift, up_size))
-            j += 1
-            continue
-        # a group, in B coordinates: [b_start, b_end), growing while touched
-        a_start = min(low_start, up_start - shift)
-        b_start = min(low_b_start, up_start)
-        b_end = b_start
-        upper_growth = 0
-        while True:
-            took = False
-            if i < nlow:
-                low_start, low_end, low_size = lower[i]
-                if low_start + shift <= b_end:
-                    b_end = max(b_end, low_start + shift + low_size)
-                    shift += low_size - (low_end - low_start)
-                    i += 1
-                    took = True
-            if j < nup:
-                up_start, up_end, up_size = upper[j]
-                if up_start <= b_end:
-                    b_end = max(b_end, up_end)
-                    upper_growth += up_size - (up_end - up_start)
-                    j += 1
-                    took = True
-            if not took:
-                break
-        out.append((a_start, b_end - shift, b_end - b_start + upper_growth))
+        if b[0] + b[2] < t[0] - shift:  # b's new bytes end before t starts
+            out.append(b)
+            shift += b[2] - (b[1] - b[0])
+            b = next(low, None)
+        elif t[1] - shift < b[0]:  # t ends before b starts
+            out.append((t[0] - shift, t[1] - shift, t[2]))
+            t = next(up, None)
+        else:
+            hunk, b, t, grown = _fold_group(b, t, low, up, shift)
+            out.append(hunk)
+            shift += grown
     return out
+
+
+def _fold_group(b: Hunk, t: Hunk, low, up, shift: int):
+    """One hunk from overlapping lower and upper hunks, walked in step in A
+    coordinates (an upper hunk's position counts the lower hunks taken so far).
+
+    Returns (the hunk, next lower, next upper, growth of the lower hunks taken).
+    """
+    start = end = min(b[0], t[0] - shift)
+    grown_low = grown_up = 0
+    while b is not None or t is not None:
+        if t is None:
+            while b is not None and b[0] <= end:
+                end = max(end, b[1])
+                grown_low += b[2] - (b[1] - b[0])
+                b = next(low, None)
+            break
+        if b is None:
+            moved = shift + grown_low
+            while t is not None and t[0] - moved <= end:
+                end = max(end, t[1] - moved)
+                grown_up += t[2] - (t[1] - t[0])
+                t = next(up, None)
+            break
+        at_low = b[0]
+        at_up = t[0] - shift - grown_low
+        if at_low > end and at_up > end:
+            break
+        if at_low < at_up:  # the lower hunk starts first: take it, or its part before t
+            gap = at_up - at_low
+            if b[1] - b[0] <= gap:
+                end = max(end, b[1])
+                grown_low += b[2] - (b[1] - b[0])
+                b = next(low, None)
+            else:
+                end += gap
+                grown_low += min(0, b[2] - gap)
+                b = _cut(b, gap)
+        elif at_up < at_low:  # the upper hunk starts first
+            gap = at_low - at_up
+            if t[1] - t[0] <= gap:
+                end = max(end, t[1] - shift - grown_low)
+                grown_up += t[2] - (t[1] - t[0])
+                t = next(up, None)
+            else:
+                end += gap
+                grown_up += min(0, t[2] - gap)
+                t = _cut(t, gap)
+        elif t[1] - t[0] <= b[2]:  # same start, t within b's new bytes
+            grown_up += t[2] - (t[1] - t[0])
+            t = next(up, None)
+        else:  # same start, t reaches past b's new bytes: b is taken whole
+            grown_up += min(0, t[2] - b[2])
+            t = _cut(t, b[2])
+            end += b[1] - b[0]
+            grown_low += b[2] - (b[1] - b[0])
+            b = next(low, None)
+    return (start, end, end - start + grown_up + grown_low), b, t, grown_low
+
+
+def _cut(hunk: Hunk, amount: int) -> Hunk:
+    """hunk without its first `amount` replaced bytes (and as many new ones)."""
+    start, end, size = hunk
+    return start + amount, end, size - min(amount, size)
 
 
 def best_base(delta: bytes, steps: Iterable[Tuple[int, List[Hunk]]], max_size: int) -> Optional[int]:

@@ -81,11 +81,13 @@ def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
 def _write_all(fd: int, parts: Sequence[bytes], offset: int) -> int:
     """Write parts at offset (retrying short writes); bytes written."""
     data = parts[0] if len(parts) == 1 else b"".join(parts)
-    view = memoryview(data)
-    done = 0
-    while done < len(view):
-        done += os.pwrite(fd, view[done:], offset + done)
-    return done
+    size = len(data)
+    done = os.pwrite(fd, data, offset)
+    if done < size:
+        view = memoryview(data)
+        while done < size:
+            done += os.pwrite(fd, view[done:], offset + done)
+    return size
 
 
 class _Source(deltas.DeltaSource):
@@ -96,6 +98,7 @@ class _Source(deltas.DeltaSource):
         self.index = revlog.index
         self.general_delta = revlog.generaldelta
         self._chains = {}
+        self._bases = {}
 
     def data_end(self) -> int:
         index = self.index
@@ -105,12 +108,11 @@ class _Source(deltas.DeltaSource):
         return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
 
     def chainbase(self, rev: int) -> int:
-        index = self.index
-        current = rev
-        base = index[current][C.ENTRY_BASE]
-        while base != current:
-            current = base
-            base = index[current][C.ENTRY_BASE]
+        base = self._bases.get(rev)
+        if base is None:
+            # the oldest revision of the delta chain (one call to the index)
+            base = self.index.deltachain(rev, None)[0][0]
+            self._bases[rev] = base
         return base
 
     def chaininfo(self, rev: int) -> Tuple[int, int]:
@@ -138,11 +140,14 @@ class _Source(deltas.DeltaSource):
         self.remember(rev, (length, size))
         return length, size
 
-    def remember(self, rev: int, info: Tuple[int, int]) -> None:
+    def remember(self, rev: int, info: Tuple[int, int], chainbase: Optional[int] = None) -> None:
         """Record rev's chain information (known when rev is written)."""
         if len(self._chains) >= CHAIN_CACHE_LIMIT:
             self._chains.clear()
+            self._bases.clear()
         self._chains[rev] = info
+        if chainbase is not None:
+            self._bases[rev] = chainbase
 
     def rawtext(self, rev: int) -> bytes:
         return self.revlog._rawtext(rev, self.index[rev])
@@ -294,7 +299,7 @@ class RevlogWriter:
         index.append(((offset << 16) | flags, choice.length, raw_len, choice.base, linkrev, p1, p2, node,
                       0, 0, C.COMP_MODE_INLINE, C.COMP_MODE_INLINE, C.RANK_UNKNOWN))
         source, _, snapshots = self._machinery()
-        source.remember(rev, (0 if choice.base == rev else choice.chainlen, choice.chain_size))
+        source.remember(rev, (0 if choice.base == rev else choice.chainlen, choice.chain_size), choice.chainbase)
         snapshots.added(rev)
         revlog._remember_text(rev, text)
         return rev
@@ -307,7 +312,7 @@ class RevlogWriter:
             return
         data_fd = self._data_fd_open()  # created even for an empty chunk, as Mercurial does
         if length:
-            _write_all(data_fd, (header, payload), self.data_end)
+            _write_all(data_fd, (header, payload) if header else (payload,), self.data_end)
             self.data_end += length
         if self.delay_buffer is not None:
             self.delay_buffer.append(entry)

@@ -119,6 +119,14 @@ def test_accepts_any_buffer(backend):
     assert backend.textdiff(memoryview(a), bytearray(b)) == expected
 
 
+def test_refuses_what_is_not_a_buffer(backend):
+    for text in (5, "text", None):
+        with pytest.raises(TypeError):
+            backend.textdiff(text, b"x")
+        with pytest.raises(TypeError):
+            backend.textdiff(b"x", text)
+
+
 def test_one_changed_line_is_one_small_hunk(backend):
     a = b"".join(b"file%05d\0%040x\n" % (i, i * 7919) for i in range(5000))
     b = a.replace(b"file02500\0%040x" % (2500 * 7919), b"file02500\0%040x" % 1)

@@ -37,7 +37,7 @@ def textdiff(a: bytes, b: bytes) -> bytes:
     except TypeError:
         if type(a) is bytes and type(b) is bytes:
             raise
-        return textdiff(bytes(a), bytes(b))
+        return textdiff(memoryview(a).tobytes(), memoryview(b).tobytes())
     if code:  # REVLOG_OK is 0
         if code == lib.REVLOG_ERR_DIFF_TOO_LARGE:
             raise status.diff_error(max(len(a), len(b)))

@@ -54,8 +54,8 @@ def textdiff(a: bytes, b: bytes) -> bytes:
     Accepts any bytes-like objects; texts longer than a delta can address
     (2**31 - 1 bytes) raise revlog.errors.RevlogError.
     """
-    a = a if isinstance(a, bytes) else bytes(a)
-    b = b if isinstance(b, bytes) else bytes(b)
+    a = a if isinstance(a, bytes) else memoryview(a).tobytes()
+    b = b if isinstance(b, bytes) else memoryview(b).tobytes()
     if a == b:
         return b""
     la, lb = len(a), len(b)
