@@ -22,7 +22,7 @@ from differential import C, PURE, Divergence, outcome, same  # noqa: E402
 from inputs import ArgReader, decode_index_input  # noqa: E402
 
 MAX_WALKED = 48  # per-revision calls cover at most this many revisions
-MAX_PICKED = 6
+MAX_PICKED = 8
 PHASES = (1, 2, 32, 96)
 HEX = "0123456789abcdef"
 
@@ -48,7 +48,11 @@ class Pair:
 
 
 def pick_revs(args: ArgReader, length: int) -> List[int]:
-    return [args.rev(length) for _ in range(args.byte() % (MAX_PICKED + 1))]
+    """Up to MAX_PICKED revisions, or now and then 64 to 127 of them (common
+    ancestors then take several passes in C); as index_fuzzer.c picks them."""
+    first = args.byte()
+    count = first % (MAX_PICKED + 1) if first < 0xF8 else 64 + args.byte() % 64
+    return [args.rev(length) for _ in range(count)]
 
 
 def entries_and_lookups(pair: Pair, args: ArgReader) -> None:

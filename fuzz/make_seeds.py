@@ -4,8 +4,10 @@
 
 Needs a CPython with Mercurial 7.2.4 (the test environment).  It builds a
 few repositories with the test suite's history (tests/hgrecord.py: zlib,
-zstd, no generaldelta, delta-info, changelog-v2, revlog-v2), then writes,
-in the input format of each target (fuzz/inputs.py):
+zstd, no generaldelta, delta-info, changelog-v2, revlog-v2) and one of
+criss-cross merges (common ancestors with several heads, 25 of them at
+the widest: what index.ancestors picks among), then writes, in the input
+format of each target (fuzz/inputs.py):
 
     OUTDIR/index/   every index file (.i, and the .idx of docket revlogs),
                     with the flags its revlog uses and a few argument sets
@@ -33,7 +35,7 @@ import hgrecord  # noqa: E402
 from inputs import (encode_bdiff_input, encode_index_input,  # noqa: E402
                     encode_mpatch_input, encode_revlog_input, index_config)
 
-REPOS = ("zlib", "zstd", "nogd", "deltainfo", "changelogv2", "revlogv2")
+REPOS = ("zlib", "zstd", "nogd", "deltainfo", "changelogv2", "revlogv2", "crisscross")
 MAX_SEED = 64 * 1024  # libFuzzer's -max_len for these targets
 MAX_TEXT = 8 * 1024
 V1_FLAGS = {"inline": 1 << 16, "generaldelta": 1 << 17, "delta_info": 1 << 18}
@@ -137,6 +139,30 @@ def delta_seeds(histories: List[List[bytes]], rng: random.Random) -> Iterator[Tu
             yield "bdiff", encode_bdiff_input(chain[0], chain[-1])
 
 
+def build_crisscross(root: str, widths=(2, 3, 25)) -> str:
+    """A repository whose changelog has, for each width w, two merge chains
+    over the same w branches: their tips have w common ancestors heads."""
+    path = os.path.join(root, "crisscross")
+    hgrecord.run_hg(["init", path])
+    w = hgrecord.Workdir(path)
+    for width in widths:
+        w.write("base", b"base for %d\n" % width)
+        fork = w.commit("fork for %d" % width)
+        branches = []
+        for i in range(width):
+            w.hg("update", "-q", "-C", str(fork))
+            w.write("b%d-%d" % (width, i), b"branch %d\n" % i)
+            branches.append(w.commit("branch %d of %d" % (i, width)))
+        for side in range(2):
+            w.hg("update", "-q", "-C", str(branches[0]))
+            for other in branches[1:]:
+                w.hg("merge", "-q", "--tool", ":local", str(other))
+                w.commit("merge %d into side %d" % (other, side))
+            w.write("side%d-%d" % (side, width), b"side\n")
+            w.commit("tip of side %d" % side)
+    return path
+
+
 def write_seed(outdir: str, target: str, seed: bytes, counts: Dict[str, int]) -> None:
     folder = os.path.join(outdir, target)
     os.makedirs(folder, exist_ok=True)
@@ -158,8 +184,11 @@ def main(argv: List[str]) -> int:
     root = tempfile.mkdtemp(prefix="revlog-seeds-")
     try:
         for name in options.repos.split(","):
-            hgrecord.build_repo(name, root)
-            repo = os.path.join(root, name)
+            if name == "crisscross":
+                repo = build_crisscross(root)
+            else:
+                hgrecord.build_repo(name, root)
+                repo = os.path.join(root, name)
             for seed in index_seeds(repo, rng):
                 write_seed(outdir, "index", seed, counts)
             for seed in revlog_seeds(repo):

@@ -16,14 +16,15 @@
 #include "revlog.h"
 
 #define MAX_WALKED 256 /* per-revision calls cover at most this many */
-#define MAX_PICKED 8
+#define MAX_PICKED 128 /* a few revisions, or now and then 64 or more */
 
 static const int32_t FORMATS[4] = {REVLOG_FORMAT_V1, REVLOG_FORMAT_V2,
                                    REVLOG_FORMAT_CHANGELOG_V2,
                                    REVLOG_FORMAT_V1};
-static const int32_t PHASES[REVLOG_TRACKED_PHASES] = {
+/* the tracked phases, and one that is not (REVLOG_ERR_RANGE) */
+static const int32_t PHASES[REVLOG_TRACKED_PHASES + 1] = {
     REVLOG_PHASE_DRAFT, REVLOG_PHASE_SECRET, REVLOG_PHASE_ARCHIVED,
-    REVLOG_PHASE_INTERNAL};
+    REVLOG_PHASE_INTERNAL, 3};
 
 static void check_revs(const struct revlog_revs *revs, int64_t low,
                        int64_t length)
@@ -48,9 +49,12 @@ static int32_t filter_by_args(void *context, int64_t rev)
 	return (int32_t)(b & 1);
 }
 
+/* As fuzz/fuzz_index.py picks them: up to 8, or 64 to 127 (common
+   ancestors then take several passes). */
 static size_t pick_revs(struct fuzz_args *args, int64_t length, int64_t *revs)
 {
-	size_t n = fuzz_byte(args) % (MAX_PICKED + 1), i;
+	uint32_t b = fuzz_byte(args);
+	size_t n = b < 0xf8 ? b % 9 : 64 + fuzz_byte(args) % 64, i;
 
 	for (i = 0; i < n; i++) {
 		revs[i] = fuzz_rev(args, length);
@@ -281,7 +285,7 @@ static void graph(struct revlog_index *index, struct fuzz_args *args)
 		check_revs(&out, -1, length);
 	}
 	for (i = 0; i < m; i++) {
-		phases[i] = PHASES[fuzz_byte(args) % REVLOG_TRACKED_PHASES];
+		phases[i] = PHASES[fuzz_byte(args) % (REVLOG_TRACKED_PHASES + 1)];
 	}
 	if (!fuzz_status(revlog_index_phases(index, roots, phases, m, counts,
 	                                     &out, &err))) {
@@ -312,7 +316,8 @@ static void mutate(struct revlog_index *index, struct fuzz_args *args)
 {
 	struct revlog_error_info err;
 	struct revlog_entry entry;
-	int64_t length = revlog_index_length(index);
+	struct revlog_ancestors *walk;
+	int64_t length = revlog_index_length(index), top;
 	int i;
 
 	memset(&entry, 0, sizeof(entry));
@@ -338,9 +343,23 @@ static void mutate(struct revlog_index *index, struct fuzz_args *args)
 	lookups(index, args);
 	graph(index, args);
 	length = revlog_index_length(index);
+	top = length - 1;
+	if (length == 0 || fuzz_status(revlog_ancestors_new(
+	                       index, &top, 1, 0, 1, &walk, &err))) {
+		walk = NULL;
+	}
 	if (fuzz_status(revlog_index_truncate(index, fuzz_rev(args, length),
 	                                      &err)) == REVLOG_OK) {
 		FUZZ_CHECK(revlog_index_length(index) <= length);
+	}
+	if (walk) { /* refused once the index lost revisions it covers */
+		int64_t count;
+		int status = fuzz_status(
+		    revlog_ancestors_next(index, walk, 8, &count, &err));
+		FUZZ_CHECK(revlog_index_length(index) < length
+		               ? status == REVLOG_ERR_RANGE
+		               : status == REVLOG_OK || status == REVLOG_ERR_INDEX_BAD_PARENT);
+		revlog_ancestors_free(walk);
 	}
 	chains(index, args);
 	graph(index, args);
