@@ -18,7 +18,7 @@ from typing import Callable, List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from differential import C, PURE, Divergence, outcome, same  # noqa: E402
+from differential import C, PURE, main, outcome, same  # noqa: E402
 from inputs import ArgReader, decode_index_input  # noqa: E402
 
 MAX_WALKED = 48  # per-revision calls cover at most this many revisions
@@ -195,8 +195,5 @@ def check(data: bytes) -> None:
     mutations(pair, args)
 
 
-__all__ = ["Divergence", "check"]
-
 if __name__ == "__main__":
-    from differential import main
     main(check)

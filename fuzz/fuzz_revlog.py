@@ -19,7 +19,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import revlog  # noqa: E402
-from differential import C, PURE, outcome, same  # noqa: E402
+from differential import C, PURE, main, outcome, same  # noqa: E402
 from inputs import decode_revlog_input  # noqa: E402
 
 MAX_WALKED = 64
@@ -64,5 +64,4 @@ def check(data: bytes) -> None:
 
 
 if __name__ == "__main__":
-    from differential import main
     main(check)
