@@ -72,7 +72,11 @@ def replay(check: Callable[[bytes], None], paths: Iterable[str]) -> int:
 
 def main(check: Callable[[bytes], None]) -> None:
     """Fuzz check() with atheris (libFuzzer's command line), or replay the
-    paths given when atheris is not installed or REVLOG_FUZZ_REPLAY=1."""
+    paths given when atheris is not installed or REVLOG_FUZZ_REPLAY=1.
+
+    Coverage comes from the C module; REVLOG_FUZZ_PYTHON_COVERAGE=1 adds
+    the Python code's (slower: every loaded function is instrumented).
+    """
     try:
         if os.environ.get("REVLOG_FUZZ_REPLAY") == "1":
             raise ImportError("replay requested")
@@ -82,4 +86,6 @@ def main(check: Callable[[bytes], None]) -> None:
         print("replayed %d inputs" % replay(check, paths))
         return
     atheris.Setup(sys.argv, check)
+    if os.environ.get("REVLOG_FUZZ_PYTHON_COVERAGE") == "1":
+        atheris.instrument_all()
     atheris.Fuzz()
