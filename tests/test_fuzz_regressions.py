@@ -50,12 +50,23 @@ def test_regression(harness, target, path):
     harness[target].check(path.read_bytes())
 
 
-def test_harness_reports_divergence(harness, monkeypatch):
+# target -> (pure backend attribute made to answer wrong, an input it changes)
+BREAKAGES = {
+    "mpatch": ("patches", "valid-chain"),
+    "bdiff": ("textdiff", "hg-texts"),
+    "revlog": ("patches", "split-no-generaldelta"),
+}
+
+
+@pytest.mark.parametrize("target", sorted(BREAKAGES))
+def test_harness_reports_divergence(harness, monkeypatch, target):
     """The harness must be able to fail: make the backends disagree."""
-    fuzz_mpatch = harness["mpatch"]
-    monkeypatch.setattr(fuzz_mpatch.PURE, "patches", lambda text, deltas: b"different")
+    attribute, name = BREAKAGES[target]
+    pure = harness[target].PURE
+    right = getattr(pure, attribute)
+    monkeypatch.setattr(pure, attribute, lambda *args: right(*args) + b"!")
     with pytest.raises(AssertionError):
-        fuzz_mpatch.check((REGRESSIONS / "mpatch" / "valid-chain").read_bytes())
+        harness[target].check((REGRESSIONS / target / name).read_bytes())
 
 
 def test_index_harness_reports_divergence(harness, monkeypatch):
