@@ -7,20 +7,23 @@
  *   - the whole lines both texts start and end with are set aside;
  *   - the rest of each text is cut into lines (each with its '\n'), and
  *     every line gets the id of its content (ids in order of first
- *     appearance, a's lines before b's) through a hash table;
+ *     appearance, a's lines before b's) through a hash table, or by
+ *     sorting the lines when crafted ones collide in it;
  *   - regions of line ids are matched from a stack, without recursion:
  *     equal lines at both ends match; a line alone on its side matches
- *     where it first occurs on the other; else the lines found exactly once
- *     on each side are paired and the longest chain of pairs in the same
- *     order on both sides (patience sorting) splits the region; else the longest
- *     run of equal lines seeded by a rarer line splits it; else the region
- *     is one hunk.  All the matching work is counted and, past a budget
- *     linear in the number of lines, what is left becomes whole hunks;
- *   - each hunk is shrunk by the bytes its two sides share at both ends.
+ *     where it first occurs on the other; else the lines found exactly
+ *     once on each side are paired and the longest chain of pairs in the
+ *     same order on both sides (patience sorting) splits the region; else
+ *     the longest run of equal lines seeded by a rarer line splits it;
+ *     else the region is one hunk.  All the matching work is counted and,
+ *     past a budget linear in the number of lines, what is left becomes
+ *     whole hunks;
+ *   - each hunk replaces whole lines by whole lines, never less: Mercurial
+ *     reads the stored delta of a manifest as manifest lines.
  *
- * Memory is linear in the number of lines, and texts are at most
- * 0x7fffffff bytes (the hunk fields are signed 32-bit), so line numbers,
- * offsets and ids all fit in 32 bits.
+ * Memory is linear in the number of lines (under 100 bytes per line), and
+ * texts are at most 0x7fffffff bytes (the hunk fields are signed 32-bit),
+ * so line numbers, offsets and ids all fit in 32 bits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,15 @@
 #define WORK_PER_LINE 16
 #define WORK_BASE 10000
 #define NO_LINE (-1)
+/* Hash table probes allowed per line (plus a base) before numbering the
+   lines by sorting them instead: crafted lines whose hashes collide cannot
+   make the numbering quadratic.  Overridable to test the sorting path. */
+#ifndef REVLOG_BDIFF_PROBES_PER_LINE
+#define REVLOG_BDIFF_PROBES_PER_LINE 16
+#endif
+#ifndef REVLOG_BDIFF_PROBES_BASE
+#define REVLOG_BDIFF_PROBES_BASE 1024
+#endif
 /* A differ keeps its scratch memory and last delta up to this size. */
 #define KEEP_LIMIT ((size_t)4 << 20)
 
@@ -58,6 +70,15 @@ struct region {
 	int32_t a1, a2, b1, b2;
 };
 
+/* Numbers lines by content: an open-addressing hash table of line classes. */
+struct line_table {
+	uint32_t *slots;  /* mask + 1 of them: id + 1 of the class held, or 0 */
+	uint64_t mask;
+	uint64_t *hashes; /* per id: its hash */
+	uint32_t *reps;   /* per id: its first line, side << 31 | line */
+	int64_t probes_left;
+};
+
 /* Everything one diff works with; its arrays are carved from the scratch
    memory of a revlog_differ. */
 struct matcher {
@@ -68,7 +89,7 @@ struct matcher {
 	int32_t *pos_b, *first_a;
 	/* per line of a (the chain of equal lines, patience piles) */
 	int32_t *next_a, *pair_a, *pair_b, *tails, *tops, *previous;
-	struct region *stack, *hunks;
+	struct region *regions; /* hunks, then room, then the stack */
 	int64_t nstack, nhunks, capacity;
 	int64_t work, budget;
 };
@@ -240,13 +261,11 @@ static size_t next_line(const uint8_t *p, size_t avail, int words,
 /*
  * Cut text[from:to] into the side's lines and give each the id of its
  * content: ids in order of first appearance, over a's lines then b's.
- * `slots` (mask + 1 entries, zeroed, more than the lines of both sides)
- * holds id + 1 of the class of lines at each place; `hashes` and `reps`
- * give each id's hash and its first line (side << 31 | line).
+ * Returns 0, or 1 when the table's probes ran out (then the ids are not
+ * all given: see number_by_sorting).
  */
-static void number_lines(struct matcher *d, int which, size_t from, size_t to,
-                         uint32_t *slots, uint64_t mask, uint64_t *hashes,
-                         uint32_t *reps)
+static int number_lines(struct matcher *d, int which, size_t from, size_t to,
+                        struct line_table *t)
 {
 	struct side *side = which ? &d->b : &d->a;
 	const uint8_t *text = side->text;
@@ -259,21 +278,24 @@ static void number_lines(struct matcher *d, int which, size_t from, size_t to,
 		size_t len = next_line(text + pos, to - pos, words, &h);
 
 		side->starts[k] = (uint32_t)pos;
-		for (slot = h & mask;; slot = (slot + 1) & mask) {
-			uint32_t held = slots[slot], rep, rk;
+		for (slot = h & t->mask;; slot = (slot + 1) & t->mask) {
+			uint32_t held = t->slots[slot], rep, rk;
 			const struct side *rs;
 
+			if (--t->probes_left < 0) {
+				return 1;
+			}
 			if (held == 0) {
-				hashes[d->nids] = h;
-				reps[d->nids] = (uint32_t)which << 31 | (uint32_t)k;
-				slots[slot] = ++d->nids;
+				t->hashes[d->nids] = h;
+				t->reps[d->nids] = (uint32_t)which << 31 | (uint32_t)k;
+				t->slots[slot] = ++d->nids;
 				side->ids[k] = d->nids - 1;
 				break;
 			}
-			if (hashes[held - 1] != h) {
+			if (t->hashes[held - 1] != h) {
 				continue;
 			}
-			rep = reps[held - 1];
+			rep = t->reps[held - 1];
 			rs = rep >> 31 ? &d->b : &d->a;
 			rk = rep & 0x7fffffffu;
 			if ((size_t)(rs->starts[rk + 1] - rs->starts[rk]) == len &&
@@ -287,19 +309,145 @@ static void number_lines(struct matcher *d, int which, size_t from, size_t to,
 		/* the next start ends this line (for its comparisons above) */
 		side->starts[k] = (uint32_t)pos;
 	}
+	return 0;
 }
 
-static int push(struct region *list, int64_t *count, int64_t capacity,
-                int32_t a1, int32_t a2, int32_t b1, int32_t b2)
+/* Cut text[from:to] into the side's lines (starts only). */
+static void split_lines(struct side *side, size_t from, size_t to)
+{
+	size_t pos = from;
+	int32_t k = 0;
+
+	while (pos < to) {
+		const uint8_t *nl = memchr(side->text + pos, '\n', to - pos);
+
+		side->starts[k++] = (uint32_t)pos;
+		pos = nl ? (size_t)(nl - side->text) + 1 : to;
+	}
+	side->starts[k] = (uint32_t)to;
+}
+
+/* Line g of the two sides in a row (a's lines, then b's). */
+static const uint8_t *line_at(const struct matcher *d, uint32_t g,
+                              size_t *len)
+{
+	const struct side *s = &d->a;
+
+	if (g >= (uint32_t)d->a.nlines) {
+		s = &d->b;
+		g -= (uint32_t)d->a.nlines;
+	}
+	*len = s->starts[g + 1] - s->starts[g];
+	return s->text + s->starts[g];
+}
+
+/* Order of lines x and y: by content, then by position. */
+static int compare_lines(const struct matcher *d, uint32_t x, uint32_t y,
+                         int *same)
+{
+	size_t lx, ly;
+	const uint8_t *px = line_at(d, x, &lx), *py = line_at(d, y, &ly);
+	int c = memcmp(px, py, lx < ly ? lx : ly);
+
+	if (!c && lx != ly) {
+		c = lx < ly ? -1 : 1;
+	}
+	*same = !c;
+	return c ? c : (x > y) - (x < y);
+}
+
+static void sift_down(const struct matcher *d, uint32_t *heap, uint64_t root,
+                      uint64_t count)
+{
+	int same;
+
+	for (;;) {
+		uint64_t child = 2 * root + 1;
+		uint32_t top;
+
+		if (child >= count) {
+			return;
+		}
+		if (child + 1 < count &&
+		    compare_lines(d, heap[child], heap[child + 1], &same) < 0) {
+			child++;
+		}
+		if (compare_lines(d, heap[root], heap[child], &same) >= 0) {
+			return;
+		}
+		top = heap[root];
+		heap[root] = heap[child];
+		heap[child] = top;
+		root = child;
+	}
+}
+
+/*
+ * Give the lines the ids number_lines gives them, without hashing: sort
+ * them (heapsort: no recursion, O(n log n) comparisons, each bounded by
+ * the shorter line) so that equal lines sit together, first appearance
+ * first; then number the classes in order of first appearance.  `order`
+ * and `rep` have room for every line of both sides.
+ */
+static void number_by_sorting(struct matcher *d, uint32_t *order,
+                              uint32_t *rep)
+{
+	uint64_t total = (uint64_t)d->a.nlines + (uint64_t)d->b.nlines, i;
+	uint32_t g;
+
+	for (i = 0; i < total; i++) {
+		order[i] = (uint32_t)i;
+	}
+	for (i = total / 2; i-- > 0;) {
+		sift_down(d, order, i, total);
+	}
+	for (i = total; i-- > 1;) {
+		uint32_t top = order[0];
+
+		order[0] = order[i];
+		order[i] = top;
+		sift_down(d, order, 0, i);
+	}
+	/* rep[g]: the first line equal to line g */
+	for (i = 0; i < total; i++) {
+		int same = 0;
+
+		if (i) {
+			compare_lines(d, order[i - 1], order[i], &same);
+		}
+		rep[order[i]] = same ? rep[order[i - 1]] : order[i];
+	}
+	/* a class's id replaces rep[] of its first line when that line comes */
+	d->nids = 0;
+	for (g = 0; g < total; g++) {
+		uint32_t id = rep[g] == g ? (rep[g] = d->nids++) : rep[rep[g]];
+
+		if (g < (uint32_t)d->a.nlines) {
+			d->a.ids[g] = id;
+		} else {
+			d->b.ids[g - (uint32_t)d->a.nlines] = id;
+		}
+	}
+}
+
+/*
+ * The regions share one array: the hunks found so far from its start, the
+ * stack of regions still to match from its end.  All of them are separated
+ * by matched lines of a, so there are never more than a's lines + 1.
+ */
+static int add_region(struct matcher *d, int hunk, int32_t a1, int32_t a2,
+                      int32_t b1, int32_t b2)
 {
 	struct region *r;
 
-	/* regions on the stack, like hunks, are separated by matched lines of
-	   a, so there are never more than a's lines + 1 of them */
-	if (*count >= capacity) {
+	if (d->nhunks + d->nstack >= d->capacity) {
 		return REVLOG_ERR_INTERNAL;
 	}
-	r = &list[(*count)++];
+	if (hunk) {
+		r = &d->regions[d->nhunks++];
+	} else {
+		r = &d->regions[d->capacity - ++d->nstack];
+	}
 	r->a1 = a1;
 	r->a2 = a2;
 	r->b1 = b1;
@@ -469,8 +617,7 @@ static int push_around(struct matcher *d, const struct region *r,
 		int32_t b1 = t >= 0 ? run_b[t] + length : r->b1;
 
 		if (a2 > a1 || b2 > b1) {
-			status = push(d->stack, &d->nstack, d->capacity, a1, a2,
-			              b1, b2);
+			status = add_region(d, 0, a1, a2, b1, b2);
 		}
 		if (t >= 0) {
 			a2 = run_a[t];
@@ -508,7 +655,7 @@ static int single_line(const struct matcher *d, const struct region *r,
 	return 0;
 }
 
-/* Fill d->hunks with the differing regions, in order. */
+/* Find the differing regions (d->nhunks at d->regions), in order. */
 static int match(struct matcher *d)
 {
 	const uint32_t *a = d->a.ids, *b = d->b.ids;
@@ -518,10 +665,9 @@ static int match(struct matcher *d)
 	d->budget = WORK_PER_LINE * ((int64_t)d->a.nlines + d->b.nlines) +
 	            WORK_BASE;
 	d->nstack = d->nhunks = 0;
-	status = push(d->stack, &d->nstack, d->capacity, 0, d->a.nlines, 0,
-	              d->b.nlines);
+	status = add_region(d, 0, 0, d->a.nlines, 0, d->b.nlines);
 	while (status == REVLOG_OK && d->nstack) {
-		struct region r = d->stack[--d->nstack];
+		struct region r = d->regions[d->capacity - d->nstack--];
 		int32_t k, run_a = 0, run_b = 0, run;
 
 		while (r.a1 < r.a2 && r.b1 < r.b2 && a[r.a1] == b[r.b1]) {
@@ -535,8 +681,8 @@ static int match(struct matcher *d)
 		}
 		if (r.a1 == r.a2 || r.b1 == r.b2 || d->work >= d->budget) {
 			if (r.a1 < r.a2 || r.b1 < r.b2) {
-				status = push(d->hunks, &d->nhunks, d->capacity,
-				              r.a1, r.a2, r.b1, r.b2);
+				status = add_region(d, 1, r.a1, r.a2, r.b1,
+				                    r.b2);
 			}
 			continue;
 		}
@@ -557,8 +703,7 @@ static int match(struct matcher *d)
 		if (run) {
 			status = push_around(d, &r, &run_a, &run_b, 1, run);
 		} else {
-			status = push(d->hunks, &d->nhunks, d->capacity, r.a1,
-			              r.a2, r.b1, r.b2);
+			status = add_region(d, 1, r.a1, r.a2, r.b1, r.b2);
 		}
 	}
 	return status;
@@ -582,14 +727,10 @@ static int reserve(uint8_t **buf, size_t *size, uint64_t want)
 	return REVLOG_OK;
 }
 
-/*
- * Carve the matcher's arrays for its line counts out of the differ's
- * scratch memory, and the hash table: `slots` (mask + 1 of them), the
- * hash and the first line of each id.
- */
+/* Carve the matcher's arrays for its line counts and the line table out
+   of the differ's scratch memory. */
 static int carve(struct revlog_differ *differ, struct matcher *d,
-                 uint64_t *mask, uint32_t **slots, uint64_t **hashes,
-                 uint32_t **reps)
+                 struct line_table *t)
 {
 	uint64_t n = (uint64_t)d->a.nlines, m = (uint64_t)d->b.nlines;
 	uint64_t lines = n + m, table = 4;
@@ -602,7 +743,7 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 	/* 8-byte items first, then 4-byte ones: everything stays aligned */
 	status = reserve(&differ->scratch, &differ->scratch_size,
 	                 lines * 8                              /* hashes */
-	                         + (n + 2) * 2 * sizeof(struct region)
+	                         + (n + 2) * sizeof(struct region)
 	                         + table * 4                    /* slots */
 	                         + (n + 1 + m + 1) * 4          /* starts */
 	                         + lines * 4 * 6 /* ids, reps, per-id arrays */
@@ -616,15 +757,14 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 		var = (type *)(void *)p;                                       \
 		p += (count) * sizeof(type);                                   \
 	} while (0)
-	CARVE(*hashes, uint64_t, lines);
-	CARVE(d->stack, struct region, n + 2);
-	CARVE(d->hunks, struct region, n + 2);
-	CARVE(*slots, uint32_t, table);
+	CARVE(t->hashes, uint64_t, lines);
+	CARVE(d->regions, struct region, n + 2);
+	CARVE(t->slots, uint32_t, table);
 	CARVE(d->a.starts, uint32_t, n + 1);
 	CARVE(d->b.starts, uint32_t, m + 1);
 	CARVE(d->a.ids, uint32_t, n);
 	CARVE(d->b.ids, uint32_t, m);
-	CARVE(*reps, uint32_t, lines);
+	CARVE(t->reps, uint32_t, lines);
 	CARVE(d->count_a, uint32_t, lines);
 	CARVE(d->count_b, uint32_t, lines);
 	CARVE(d->pos_b, int32_t, lines);
@@ -636,12 +776,14 @@ static int carve(struct revlog_differ *differ, struct matcher *d,
 	CARVE(d->tops, int32_t, n);
 	CARVE(d->previous, int32_t, n);
 #undef CARVE
-	memset(*slots, 0, (size_t)table * 4);
+	memset(t->slots, 0, (size_t)table * 4);
 	memset(d->count_a, 0, (size_t)lines * 4);
 	memset(d->count_b, 0, (size_t)lines * 4);
 	memset(d->first_a, 0xff, (size_t)lines * 4); /* NO_LINE */
 	d->capacity = (int64_t)n + 2;
-	*mask = table - 1;
+	t->mask = table - 1;
+	t->probes_left = REVLOG_BDIFF_PROBES_PER_LINE * (int64_t)lines +
+	                 REVLOG_BDIFF_PROBES_BASE;
 	return REVLOG_OK;
 }
 
@@ -688,28 +830,18 @@ static int write_delta(struct revlog_differ *differ,
 	return REVLOG_OK;
 }
 
-/* Turn line hunks into byte hunks, shrunk by the bytes both sides share. */
-static void shrink_hunks(struct matcher *d)
+/* Turn the line hunks into byte ranges of whole lines (see the top). */
+static void hunks_to_bytes(struct matcher *d)
 {
 	int64_t h;
 
 	for (h = 0; h < d->nhunks; h++) {
-		struct region *r = &d->hunks[h];
-		uint32_t start = d->a.starts[r->a1], end = d->a.starts[r->a2];
-		uint32_t bstart = d->b.starts[r->b1], bend = d->b.starts[r->b2];
-		size_t limit = end - start < bend - bstart ? end - start
-		                                           : bend - bstart;
-		size_t same = common_prefix(d->a.text + start,
-		                            d->b.text + bstart, limit);
+		struct region *r = &d->regions[h];
 
-		start += (uint32_t)same;
-		bstart += (uint32_t)same;
-		same = common_suffix(d->a.text + end, d->b.text + bend,
-		                     limit - same);
-		r->a1 = (int32_t)start;
-		r->a2 = (int32_t)(end - same);
-		r->b1 = (int32_t)bstart;
-		r->b2 = (int32_t)(bend - same);
+		r->a1 = (int32_t)d->a.starts[r->a1];
+		r->a2 = (int32_t)d->a.starts[r->a2];
+		r->b1 = (int32_t)d->b.starts[r->b1];
+		r->b2 = (int32_t)d->b.starts[r->b2];
 	}
 }
 
@@ -720,8 +852,7 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
                       size_t head, size_t tail, size_t *out_len)
 {
 	struct matcher d;
-	uint64_t mask, *hashes;
-	uint32_t *slots, *reps;
+	struct line_table table;
 	int status;
 
 	memset(&d, 0, sizeof(d));
@@ -730,16 +861,24 @@ static int diff_lines(struct revlog_differ *differ, const uint8_t *a,
 	/* at most 0x7fffffff bytes each, so as many lines at most */
 	d.a.nlines = (int32_t)count_lines(a + head, a_len - tail - head);
 	d.b.nlines = (int32_t)count_lines(b + head, b_len - tail - head);
-	status = carve(differ, &d, &mask, &slots, &hashes, &reps);
+	status = carve(differ, &d, &table);
 	if (status != REVLOG_OK) {
 		return status;
 	}
-	number_lines(&d, 0, head, a_len - tail, slots, mask, hashes, reps);
-	number_lines(&d, 1, head, b_len - tail, slots, mask, hashes, reps);
+	if (number_lines(&d, 0, head, a_len - tail, &table) ||
+	    number_lines(&d, 1, head, b_len - tail, &table)) {
+		/* the hashes collide too much: sort the lines instead, in the
+		   table's memory (two words per line in `hashes`) */
+		split_lines(&d.a, head, a_len - tail);
+		split_lines(&d.b, head, b_len - tail);
+		number_by_sorting(&d, (uint32_t *)(void *)table.hashes,
+		                  (uint32_t *)(void *)table.hashes +
+		                          d.a.nlines + d.b.nlines);
+	}
 	status = match(&d);
 	if (status == REVLOG_OK) {
-		shrink_hunks(&d);
-		status = write_delta(differ, d.hunks, d.nhunks, b, out_len);
+		hunks_to_bytes(&d);
+		status = write_delta(differ, d.regions, d.nhunks, b, out_len);
 	}
 	return status;
 }
@@ -791,7 +930,7 @@ int revlog_differ_diff(struct revlog_differ *differ, const char *a_chars,
 	head = a_len ? common_line_prefix(a, a_len, b, b_len) : 0;
 	tail = a_len ? common_line_suffix(a, a_len, b, b_len, head) : 0;
 	if (head == a_len - tail || head == b_len - tail) {
-		/* a pure insertion or deletion: nothing to match or shrink */
+		/* a pure insertion or deletion: nothing to match */
 		whole.a1 = (int32_t)head;
 		whole.a2 = (int32_t)(a_len - tail);
 		whole.b1 = (int32_t)head;

@@ -89,12 +89,12 @@ void revlog_mpatch_free(struct revlog_patch_plan *plan);
 
 /* ---- bdiff: line-based deltas (csrc/bdiff.c) ----
  *
- * The delta that turns text a into text b, in the format above: the lines
- * (each with its '\n') the texts do not share, as few hunks as the line
- * matching finds, each shrunk to the bytes that differ.  revlog/_pure/bdiff.py
- * computes the same delta byte for byte.  Time and memory stay linear in the
- * number of lines, whatever the texts (work past a budget leaves coarser
- * hunks).
+ * The delta that turns text a into text b, in the format above: hunks of
+ * whole lines (each with its '\n'; Mercurial reads manifest deltas as
+ * lines) replacing the lines the texts do not share, as few as the line
+ * matching finds.  revlog/_pure/bdiff.py computes the same delta byte for
+ * byte.  Time and memory stay linear in the number of lines, whatever the
+ * texts (work past a budget leaves coarser hunks).
  */
 
 /* Scratch memory kept from one diff to the next (the line tables, the last

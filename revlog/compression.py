@@ -112,6 +112,38 @@ def _zlib_decompress(chunk) -> bytes:
         raise errors.CorruptedData("zlib chunk cannot be decompressed: %s" % exc) from None
 
 
+# Compression levels each engine accepts (inclusive).
+LEVELS = {"zlib": (0, 9), "zstd": (0, 22)}
+
+
+def check_engine(engine: str, level: Optional[int] = None) -> None:
+    """RevlogError unless chunks can be written with engine at level (None: its default)."""
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise errors.RevlogError(
+            "unknown compression engine %r; expected one of %s" % (engine, ", ".join(ENGINES)))
+    if engine == "zstd" and zstandard is None:
+        raise errors.RevlogError("zstd compression needs the zstandard package, which is not installed")
+    check_level(engine, level)
+
+
+def check_level(engine: Optional[str], level: Optional[int]) -> None:
+    """RevlogError unless level (None: the default) suits engine; engine None
+    (not known yet): unless it suits some engine."""
+    if level is None:
+        return
+    if not isinstance(level, int) or isinstance(level, bool):
+        raise errors.RevlogError("compression_level must be None or an integer, not %r" % (level,))
+    if engine is None:
+        low, high = min(low for low, _ in LEVELS.values()), max(high for _, high in LEVELS.values())
+    elif engine in LEVELS:
+        low, high = LEVELS[engine]
+    else:
+        return  # "none" has no levels
+    if not low <= level <= high:
+        raise errors.RevlogError("invalid %s compression level %d (%d to %d)"
+                                 % (engine or "any", level, low, high))
+
+
 class Compressor:
     """Compresses chunks for writing with one engine ("zlib", "zstd" or "none").
 
@@ -119,15 +151,7 @@ class Compressor:
     """
 
     def __init__(self, engine: str, level: Optional[int] = None) -> None:
-        if engine not in ENGINES:
-            raise errors.RevlogError(
-                "unknown compression engine %r; expected one of %s" % (engine, ", ".join(ENGINES)))
-        if engine == "zstd" and zstandard is None:
-            raise errors.RevlogError("zstd compression needs the zstandard package, which is not installed")
-        limits = {"zlib": (0, 9), "zstd": (0, 22)}
-        if level is not None and engine in limits and not limits[engine][0] <= level <= limits[engine][1]:
-            raise errors.RevlogError("invalid %s compression level %d (%d to %d)"
-                                     % (engine, level, limits[engine][0], limits[engine][1]))
+        check_engine(engine, level)
         self.engine = engine
         self.level = level
         self._zstd = None

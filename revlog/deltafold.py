@@ -18,6 +18,8 @@ a parent can be folded before it grows past a tolerance.
 import struct
 from typing import Iterable, List, Optional, Tuple
 
+from revlog import errors
+
 Hunk = Tuple[int, int, int]  # (start, end, size) in the old text
 _HUNK = struct.Struct(">lll")
 HUNK_HEADER_SIZE = _HUNK.size
@@ -29,13 +31,19 @@ def replacement_header(old_size: int, new_size: int) -> bytes:
 
 
 def parse(delta) -> List[Hunk]:
-    """The hunks of a well-formed delta (the chunk of a stored revision)."""
+    """The hunks of a delta (the chunk of a stored revision); CorruptedData
+    for a hunk that is cut short, has a negative size or ends before it starts."""
     hunks = []
     pos = 0
     end = len(delta)
     unpack = _HUNK.unpack_from
     while pos < end:
+        if pos + HUNK_HEADER_SIZE > end:
+            raise errors.CorruptedData("delta hunk header at offset %d is cut short" % pos)
         start, stop, size = unpack(delta, pos)
+        if size < 0 or not 0 <= start <= stop or pos + HUNK_HEADER_SIZE + size > end:
+            raise errors.CorruptedData("bad delta hunk at offset %d: [%d, %d) replaced by %d bytes"
+                                       % (pos, start, stop, size))
         hunks.append((start, stop, size))
         pos += HUNK_HEADER_SIZE + size
     return hunks

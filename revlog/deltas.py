@@ -22,8 +22,8 @@ chains Mercurial would keep for the same history:
   record whether they are snapshots and how their delta compares with
   deltas against the parents.
 
-DeltaComputer.choose() answers for one revision; the revlog it reads from
-is a DeltaSource (revlog.revlog.Revlog is one).
+DeltaComputer.choose() answers for one revision; what it reads from the
+revlog goes through a DeltaSource (revlog.writer provides one).
 """
 import bisect
 from dataclasses import dataclass
@@ -87,27 +87,22 @@ def config_for(general_delta: bool, sparse: bool, delta_info: bool, kind: str,
 class DeltaChoice:
     """How one revision is stored: base field, chunk, and what the search learnt."""
 
-    __slots__ = ("base", "header", "payload", "length", "raw", "distance", "chainbase",
+    __slots__ = ("base", "header", "payload", "length", "raw_size", "distance", "chainbase",
                  "chainlen", "chain_size", "snapshot_depth", "quality")
 
-    def __init__(self, base: int, header: bytes, payload, raw, distance: int, chainbase: int,
+    def __init__(self, base: int, header: bytes, payload, raw_size: int, distance: int, chainbase: int,
                  chainlen: int, chain_size: int, snapshot_depth: Optional[int]) -> None:
         self.base = base                      # the entry's base field
         self.header = header                  # chunk = header + payload
         self.payload = payload
         self.length = len(header) + len(payload)
-        self.raw = raw                        # the uncompressed delta (or text)
+        self.raw_size = raw_size              # bytes of the uncompressed delta (or text)
         self.distance = distance              # bytes from the chain base to this chunk's end
         self.chainbase = chainbase
         self.chainlen = chainlen
         self.chain_size = chain_size          # stored bytes of the whole chain
         self.snapshot_depth = snapshot_depth  # None: not a snapshot; 0: full text
         self.quality: Optional[int] = None    # delta-info quality flags, if known
-
-    @property
-    def is_full(self) -> bool:
-        """Whether the revision is stored as a full text."""
-        return self.chainlen == 1 and self.snapshot_depth == 0
 
     def entry_flags(self, config: DeltaConfig) -> int:
         """The delta-info flags of the entry (0 without delta-info)."""
@@ -257,7 +252,7 @@ class DeltaComputer:
         """rev stored as a full text."""
         header, payload = self.compress(rev.text)
         size = len(header) + len(payload)
-        return DeltaChoice(target, header, payload, rev.text, size, target, 1, size, 0)
+        return DeltaChoice(target, header, payload, rev.textlen, size, target, 1, size, 0)
 
 
 def _quality(choice: DeltaChoice, rev: NewRevision) -> Optional[int]:
@@ -267,7 +262,7 @@ def _quality(choice: DeltaChoice, rev: NewRevision) -> Optional[int]:
     if not sizes:
         return flags
     threshold = int(min(sizes) * GOOD_DELTA_FACTOR)
-    if len(choice.raw) <= threshold:
+    if choice.raw_size <= threshold:
         flags |= C.REVIDX_DELTA_GOOD
     if rev.p1_delta_size is not None and rev.p1_delta_size <= threshold:
         flags |= C.REVIDX_DELTA_P1_SMALL
@@ -463,7 +458,10 @@ class _Search:
             return base, False
         if self.index.issnapshot(base):
             return base, True
-        return None  # a delta against neither a parent nor a snapshot: suspicious
+        # a delta against neither a parent nor a snapshot: suspicious, and
+        # (as in Mercurial) its base is not tried again later either
+        self.tested.add(base)
+        return None
 
     def _parents_and_empty_ancestors(self) -> Set[int]:
         """The parents, and below each the revisions its empty deltas stand for."""
@@ -529,7 +527,9 @@ class _Search:
         return size if size >= 0 else len(self.source.rawtext(rev))
 
     def _candidate(self, base: int, as_snapshot: bool, stage: str) -> Optional[DeltaChoice]:
-        fold = (stage in (_PARENTS, _CACHED) and self.config.sparse and self.config.delta_info
+        # a received delta is stored as it came; only deltas against the
+        # parents get folded
+        fold = (stage == _PARENTS and self.config.sparse and self.config.delta_info
                 and self.config.fold_tolerance is not None)
         key = (base, as_snapshot, fold)
         if key not in self.built:
@@ -574,7 +574,7 @@ class _Search:
         length = len(header) + len(payload)
         chainlen, chain_size = source.chaininfo(base)
         start = self.index[chainbase][C.ENTRY_OFFSET_FLAGS] >> 16
-        return DeltaChoice(deltabase, header, payload, delta, length + self.data_end - start,
+        return DeltaChoice(deltabase, header, payload, len(delta), length + self.data_end - start,
                            chainbase, chainlen + 1, chain_size + length, depth)
 
     def _received_delta(self, base: int) -> Optional[bytes]:

@@ -17,12 +17,16 @@ Committing is removing the journal, after the data reached the disk.
 """
 import json
 import os
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 from revlog import errors
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
+# Beside the journal: the journal being written, and the backup of a file replaced whole.
+TEMPORARY_SUFFIX = ".tmp"
+BACKUP_SUFFIX = ".backup"
+DATA_BACKUP_SUFFIX = ".backup-data"
 
 
 def fsync_directory(path: str) -> None:
@@ -102,7 +106,7 @@ class Journal:
             "temps": [self._relative(path) for path in self.temps],
         }
         data = json.dumps(record, sort_keys=True).encode("ascii")
-        temporary = self.path + ".tmp"
+        temporary = self.path + TEMPORARY_SUFFIX
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.write(fd, data)
@@ -120,8 +124,13 @@ class Journal:
     # ---- reading and applying ---------------------------------------------------
 
     @classmethod
-    def read(cls, path: str, fsync: bool = True) -> Optional["Journal"]:
-        """The journal at path, None if there is none."""
+    def read(cls, path: str, allowed: Collection[str], fsync: bool = True) -> Optional["Journal"]:
+        """The journal at path, None if there is none.
+
+        allowed: the only files it may name (those the writer of this
+        revlog uses); a journal naming any other is refused (RevlogError),
+        so a planted one cannot make rollback remove or replace them.
+        """
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -140,6 +149,13 @@ class Journal:
             raise errors.RevlogError(
                 "%s: unreadable transaction journal (%s); the revlog may hold an unfinished "
                 "transaction: check it, then remove the journal" % (path, exc)) from None
+        known = {os.path.normpath(os.path.abspath(name)) for name in allowed}
+        named = list(journal.sizes) + list(journal.backups) + list(journal.backups.values()) + journal.temps
+        strangers = sorted(name for name in named if name not in known)
+        if strangers:
+            raise errors.RevlogError(
+                "%s: the transaction journal names files this revlog's writer never writes (%s); "
+                "refusing to roll it back: check it, then remove the journal" % (path, ", ".join(strangers)))
         return journal
 
     def _absolute(self, name: str) -> str:
@@ -180,10 +196,16 @@ def _remove(path: str) -> None:
         pass
 
 
-def recover(journal_path: str, fsync: bool = True) -> bool:
-    """Roll back the transaction a dead writer left (call with the lock held)."""
-    journal = Journal.read(journal_path, fsync)
-    if journal is None:
-        return False
-    journal.rollback()
-    return True
+def recover(journal_path: str, allowed: Collection[str], fsync: bool = True) -> bool:
+    """Roll back the transaction a dead writer left (call with the lock held),
+    and remove its leftovers; allowed: the files it may name (see Journal.read).
+    Whether there was a journal."""
+    journal = Journal.read(journal_path, allowed, fsync)
+    if journal is not None:
+        journal.rollback()
+    # what a writer that died writing its journal, or committing, leaves
+    # beside it (nobody else uses them while we hold the lock)
+    _remove(journal_path + TEMPORARY_SUFFIX)
+    _remove(journal_path + BACKUP_SUFFIX)
+    _remove(journal_path + DATA_BACKUP_SUFFIX)
+    return journal is not None

@@ -8,11 +8,19 @@ an orphan and tries again).  The kernel drops the flock of a process that
 dies, so a writer killed mid-transaction leaves a stale file, not a stale
 lock.
 
+A writer that waits for a lock its own thread holds (a second Revlog object
+of the same revlog) would wait for the whole timeout: a per-process table
+of held locks makes it fail at once (LockHeld).  Other threads wait as
+other processes do.
+
 Readers never take the lock: held_by_writer() is a non-blocking probe that
 lets a reader tolerate the half-written tail a live writer may be appending.
 """
 import os
+import threading
 import time
+import weakref
+from typing import Dict
 
 try:
     import fcntl
@@ -26,13 +34,27 @@ FIRST_POLL = 0.005
 LARGEST_POLL = 0.1
 DEFAULT_TIMEOUT = 600.0
 
+# The locks this process holds (by real path) and the thread holding each.
+_held_here: Dict[str, int] = {}
+_held_here_guard = threading.Lock()
+
+
+def _let_go(key: str, fd: int) -> None:
+    """Close a lock's file (dropping the flock) and forget it."""
+    with _held_here_guard:
+        _held_here.pop(key, None)
+    os.close(fd)
+
 
 class Lock:
     """A held lock; release() it exactly once (the transaction does)."""
 
-    def __init__(self, path: str, fd: int) -> None:
+    def __init__(self, path: str, fd: int, key: str) -> None:
         self.path = path
         self._fd = fd
+        # dropped without release (its writer vanished): let the lock go, as
+        # a dead process would, leaving the journal for the next writer
+        self._finalizer = weakref.finalize(self, _let_go, key, fd)
 
     @property
     def held(self) -> bool:
@@ -48,14 +70,26 @@ class Lock:
         except FileNotFoundError:
             pass
         finally:
-            os.close(self._fd)
             self._fd = None
+            self._finalizer()
 
 
 def acquire(path: str, timeout: float = DEFAULT_TIMEOUT) -> Lock:
     """Take the lock at path, waiting up to timeout seconds; LockHeld after that."""
     if fcntl is None:
         raise errors.RevlogError("writing revlogs needs fcntl.flock, which this platform lacks")
+    key = os.path.realpath(path)
+    with _held_here_guard:
+        if _held_here.get(key) == threading.get_ident():
+            raise errors.LockHeld("%s: this thread already holds the lock (another Revlog object of "
+                                  "the same revlog has an open transaction)" % path)
+    held = _acquire(path, key, timeout)
+    with _held_here_guard:
+        _held_here[key] = threading.get_ident()
+    return held
+
+
+def _acquire(path: str, key: str, timeout: float) -> Lock:
     deadline = time.monotonic() + max(0.0, timeout)
     poll = FIRST_POLL
     while True:
@@ -66,7 +100,7 @@ def acquire(path: str, timeout: float = DEFAULT_TIMEOUT) -> Lock:
             os.close(fd)
         else:
             if _still_named(path, fd):
-                return Lock(path, fd)
+                return Lock(path, fd, key)
             os.close(fd)  # an orphan the previous holder unlinked: try again
             continue
         now = time.monotonic()

@@ -7,7 +7,7 @@ checked against the node (SHA-1 of the sorted parents and the text).  The
 last text read is kept, so reading revisions in order costs one delta each.
 
 Writing (transaction(), add_revision(), add_group(), pending writes) is
-done by revlog.transaction, revlog.writer and revlog.deltas; the Revlog
+done by revlog.transaction, revlog.adding, revlog.writer and revlog.deltas; the Revlog
 reads its own writes: new entries are appended to its index, new chunks
 read back from the files being written, new texts kept for the next deltas.
 """
@@ -20,10 +20,11 @@ import struct
 import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
-from revlog import compression, errors, journal, lock, policy
+from revlog import adding, compression, errors, journal, lock, policy
 from revlog import constants as C
+from revlog.compression import Decompressor
 from revlog import writer as revlog_writer
 from revlog.transaction import LOCK_SUFFIX, Transaction
 
@@ -37,7 +38,6 @@ MMAP_THRESHOLD = 64 * 1024
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
 _COMP_LEN = struct.Struct(">i")
-_chunk_compression = compression  # Revlog() has an option of that name
 
 RevOrNode = Union[int, bytes]
 
@@ -67,25 +67,18 @@ def format_header(fmt: Format) -> int:
     return header
 
 
-def check_writable_format(fmt: Format) -> None:
+def check_writable_format(fmt: Format, name: str) -> None:
     """RevlogError unless the writer supports fmt (v0, v1; not the v2 dockets)."""
     if not isinstance(fmt, Format):
-        raise errors.RevlogError("format must be a revlog.Format, not %r" % (fmt,))
-    if fmt.version in (C.REVLOGV2, C.CHANGELOGV2):
-        raise errors.RevlogError(
-            "writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not supported; "
-            "only v0 and v1 revlogs can be written" % fmt.version)
-    if fmt.version not in (C.REVLOGV0, C.REVLOGV1):
-        raise errors.RevlogError("unknown revlog version %r" % (fmt.version,))
+        raise errors.RevlogError("%s: format must be a revlog.Format, not %r" % (name, fmt))
+    revlog_writer.check_writable_version(name, fmt.version)
     if fmt.version == C.REVLOGV0 and (fmt.inline or fmt.generaldelta or fmt.sparse or fmt.delta_info
                                       or fmt.filelog_meta):
-        raise errors.RevlogError("revlog v0 has no inline data, generaldelta, sparse-revlog, "
-                                 "delta-info or filelog-meta: %r" % (fmt,))
+        raise errors.RevlogError("%s: revlog v0 has no inline data, generaldelta, sparse-revlog, "
+                                 "delta-info or filelog-meta: %r" % (name, fmt))
     if fmt.sparse and not fmt.generaldelta:
-        raise errors.RevlogError("sparse-revlog needs generaldelta: %r" % (fmt,))
-    if fmt.compression not in compression.ENGINES:
-        raise errors.RevlogError("unknown compression engine %r; expected one of %s"
-                                 % (fmt.compression, ", ".join(compression.ENGINES)))
+        raise errors.RevlogError("%s: sparse-revlog needs generaldelta: %r" % (name, fmt))
+    compression.check_engine(fmt.compression)
 
 
 def _load_backend(backend) -> types.ModuleType:
@@ -96,16 +89,22 @@ def _load_backend(backend) -> types.ModuleType:
     return backend
 
 
-def _read_buffer(path: str, use_mmap: bool):
+def _read_buffer(path: str, use_mmap: bool, may_shrink: Optional[Callable[[], bool]] = None):
     """The whole file: mapped when large (zero copy), else read.
 
     Never map a file a writer may truncate (see Revlog._may_shrink): a
-    mapping past the end of a file faults instead of reading short.
+    mapping past the end of a file faults instead of reading short.  A
+    writer may begin between the caller's check and the mapping, so
+    may_shrink (when given) is asked again once the file is mapped, and the
+    file must not have shrunk meanwhile; else the map is dropped for a read.
     """
     with io.open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if use_mmap and size >= MMAP_THRESHOLD:
-            return memoryview(mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ))
+            mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
+            if may_shrink is None or (not may_shrink() and os.fstat(f.fileno()).st_size >= size):
+                return memoryview(mapped)
+            mapped.close()
         return f.read()
 
 
@@ -134,7 +133,7 @@ class _CachedFile:
 
 
 class Revlog:
-    """One revlog, opened for reading.  See revlog.open()."""
+    """One revlog, to read and to write.  See revlog.open() and revlog.create()."""
 
     def __init__(self, index_path: str, backend=None, use_mmap: bool = True,
                  sparse: Optional[bool] = None, data_path: Optional[str] = None,
@@ -151,7 +150,7 @@ class Revlog:
         self.name = os.path.basename(index_path)
         self.backend = _load_backend(backend)
         self._use_mmap = use_mmap
-        self._decompressor = _chunk_compression.Decompressor()
+        self._decompressor = Decompressor()
         # recent texts: a chain is rebuilt from the newest one it contains
         self._texts: "OrderedDict[int, bytes]" = OrderedDict()
         self._sparse = sparse
@@ -159,11 +158,13 @@ class Revlog:
         self._pending = pending
         self._write_options = revlog_writer.WriteOptions(
             fsync=bool(fsync), max_chain_len=max_chain_len, compression_level=compression_level,
-            lock_timeout=float(lock_timeout), compression=compression, kind=kind)
+            lock_timeout=lock_timeout, compression=compression, kind=kind)
         # the format of a revlog created empty (its files cannot say it yet)
         self._new_format = _new_format
         self._transaction: Optional[Transaction] = None
         self._load()
+        if compression_level is not None:
+            self._write_options.check_level(self._write_engine())
 
     # ---- opening --------------------------------------------------------
 
@@ -176,11 +177,13 @@ class Revlog:
         self._disk_state = self._stat_files()
         mappable = self._use_mmap and (own_lock or not self._may_shrink())
         self._mappable = mappable
+        # a writer may begin after the check above: ask again once mapped
+        recheck = None if own_lock else self._may_shrink
         read_path = self.index_path
         if self._pending and os.path.exists(self.index_path + revlog_writer.PENDING_SUFFIX):
             read_path = self.index_path + revlog_writer.PENDING_SUFFIX
         try:
-            index_data = _read_buffer(read_path, mappable)
+            index_data = _read_buffer(read_path, mappable, recheck)
         except FileNotFoundError:
             index_data = b""
         if len(index_data) >= C.INDEX_HEADER.size:
@@ -233,7 +236,7 @@ class Revlog:
             self._file = None
         elif mappable:
             try:
-                self._data = _read_buffer(self.data_path, True)
+                self._data = _read_buffer(self.data_path, True, recheck)
             except FileNotFoundError:
                 raise errors.CorruptedData("%s: data file %s is missing" % (self.name, self.data_path)) from None
             self._file = None
@@ -266,11 +269,12 @@ class Revlog:
         return format_header(fmt)
 
     def _tolerate_tail(self, data, own_lock: bool, entry_size: int):
-        """data without a half-written last entry, if another writer is writing it."""
+        """data without a half-written last entry, if a writer is writing it
+        or died writing it (its journal is left: the next writer rolls it back)."""
         complete = self._complete_length(data, entry_size)
         if complete == len(data) or own_lock:
             return data
-        if not lock.held_by_writer(self.index_path + LOCK_SUFFIX):
+        if not self._may_shrink():
             return data  # the parser reports the damage
         return memoryview(data)[:complete]
 
@@ -536,7 +540,7 @@ class Revlog:
             return b""
         path = self.index_path if self.inline else self.data_path
         try:
-            self._data = _read_buffer(path, self._mappable and not self._may_shrink())
+            self._data = _read_buffer(path, self._mappable and not self._may_shrink(), self._may_shrink)
         except FileNotFoundError:
             return b""
         return self._data[start:start + length]
@@ -698,8 +702,7 @@ class Revlog:
             return self._transaction
         if self._pending:
             raise errors.RevlogError("%s: opened with pending=True, which is for reading only" % self.name)
-        if self.docket is not None:
-            revlog_writer.RevlogWriter(self, None, self._write_options)  # raises: not writable
+        revlog_writer.check_writable_version(self.name, self.version)
         transaction = Transaction(self, self._write_options)
         transaction.begin()
         self._transaction = transaction
@@ -728,9 +731,8 @@ class Revlog:
             with self.transaction():
                 return self.add_revision(text, p1, p2, linkrev, flags, node)
         writer = self._writer()
-        added = revlog_writer.add_revision(writer, text, p1, p2, linkrev, flags, node)
-        if writer.should_split():
-            writer.split()
+        added = adding.add_revision(writer, text, p1, p2, linkrev, flags, node)
+        self._split_if_needed(writer)
         return added
 
     def add_group(self, items) -> List[bytes]:
@@ -748,10 +750,18 @@ class Revlog:
             with self.transaction():
                 return self.add_group(items)
         writer = self._writer()
-        nodes = revlog_writer.add_group(writer, items)
-        if writer.should_split():
-            writer.split()
+        nodes = adding.add_group(writer, items)
+        self._split_if_needed(writer)
         return nodes
+
+    def _split_if_needed(self, writer: revlog_writer.RevlogWriter) -> None:
+        """Split an inline revlog grown too large; a failed split ends the transaction."""
+        if writer.should_split():
+            try:
+                writer.split()
+            except BaseException:
+                self._transaction.rollback()
+                raise
 
     def delay(self) -> None:
         """Hold new index entries back from readers until the transaction commits.
@@ -788,7 +798,8 @@ class Revlog:
             del self.index[rev:-1]
         for cached in [r for r in self._texts if r >= rev]:
             del self._texts[cached]
-        self._format = None
+        if self._file is not None:  # its window may hold the bytes just truncated
+            self._file = _CachedFile(self.data_path)
 
     def _refresh(self, force: bool = False) -> None:
         """Reload if the files changed since we read them (called holding the lock)."""
@@ -798,6 +809,14 @@ class Revlog:
 
     def _reload_after_split(self) -> None:
         self._load(own_lock=True)
+
+    def _stop_inline(self) -> None:
+        """An empty revlog's split: its first entry will carry a header without the inline flag."""
+        self.header &= ~C.FLAG_INLINE_DATA
+        self.inline = False
+        self.index, _ = self.backend.parse_index2(b"", False, self.generaldelta, self.delta_info, C.REVLOGV1)
+        self._data = b""
+        self._format = None
 
     def _after_commit(self) -> None:
         self._disk_state = self._stat_files()
@@ -897,13 +916,16 @@ def create(index_path: str, format: Format, backend=None, **options) -> Revlog:
     object (a reopened empty revlog is Mercurial's default, inline v1).
     Options: as open().
     """
-    check_writable_format(format)
-    data_path = options.get("data_path") or (index_path[:-2] if index_path.endswith(".i") else index_path) + ".d"
-    if os.path.exists(data_path):
-        raise errors.RevlogExists("%s: cannot create a revlog: %s exists" % (index_path, data_path))
+    check_writable_format(format, os.path.basename(index_path))
+    if os.path.exists(index_path):
+        raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path)
+    rl = Revlog(index_path, backend=backend, _new_format=format, **options)
+    if os.path.exists(rl.data_path):
+        raise errors.RevlogExists("%s: cannot create a revlog: %s exists" % (index_path, rl.data_path))
     try:
         fd = os.open(index_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise errors.RevlogExists("%s: cannot create a revlog: the file exists" % index_path) from None
     os.close(fd)
-    return Revlog(index_path, backend=backend, _new_format=format, **options)
+    rl._disk_state = rl._stat_files()
+    return rl

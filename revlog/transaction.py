@@ -14,7 +14,7 @@ same revlog joins it.
 from typing import Optional
 
 from revlog import errors, journal, lock
-from revlog.writer import RevlogWriter, WriteOptions
+from revlog.writer import RevlogWriter, WriteOptions, journaled_files
 
 LOCK_SUFFIX = ".lock"
 
@@ -43,7 +43,8 @@ class Transaction:
         journal_path = index_path + journal.JOURNAL_SUFFIX
         self._lock = lock.acquire(index_path + LOCK_SUFFIX, options.lock_timeout)
         try:
-            recovered = journal.recover(journal_path, options.fsync)
+            allowed = journaled_files(index_path, revlog.data_path, journal_path)
+            recovered = journal.recover(journal_path, allowed, options.fsync)
             revlog._refresh(force=recovered)
             record = journal.Journal(journal_path, options.fsync)
             record.track(index_path, revlog.data_path)

@@ -17,35 +17,36 @@ index so that pending readers see them; finalize_pending() (called by
 commit) puts them in the index itself.  These are Mercurial's changelog
 rules for hooks that must see a transaction before it commits.
 """
-import hashlib
 import os
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from revlog import compression, deltas, errors
 from revlog import constants as C
-from revlog.deltafold import replacement_header
-from revlog.journal import Journal, file_size, fsync_directory
+from revlog.journal import BACKUP_SUFFIX, DATA_BACKUP_SUFFIX, Journal, file_size, fsync_directory
 
 # Mercurial 7.2.4 splits an inline revlog when its data reaches this size.
 INLINE_LIMIT = 131072
 # Largest text, chunk or linkrev an entry can hold (signed 32-bit fields).
 MAX_FIELD = 0x7FFFFFFF
-# Largest data offset a v1 entry can hold (48 bits).
-MAX_OFFSET = (1 << 48) - 1
+# Largest data offset an entry can hold: 48 bits in v1, a signed 32-bit field in v0.
+MAX_OFFSET = {C.REVLOGV0: MAX_FIELD, C.REVLOGV1: (1 << 48) - 1}
 # Chain information kept for this many revisions at most.
 CHAIN_CACHE_LIMIT = 200000
 # Bytes copied at once when splitting or copying a pending index.
 COPY_BLOCK = 1 << 20
+# Most buffers handed to one pwritev() (well below any platform's IOV_MAX).
+GATHER_LIMIT = 16
+_pwritev = getattr(os, "pwritev", None)
 WDIR_NODE = b"\xff" * C.NODE_SIZE
 PENDING_SUFFIX = ".a"
 SPLIT_SUFFIX = ".s"
-BACKUP_SUFFIX = ".backup"
 
 
 @dataclass(frozen=True)
 class WriteOptions:
-    """How a revlog is written (revlog.open()/create() options)."""
+    """How a revlog is written (revlog.open()/create() options; all checked here,
+    except a compression_level without a compression engine: see check_level)."""
 
     fsync: bool = True
     max_chain_len: Optional[int] = None
@@ -54,40 +55,76 @@ class WriteOptions:
     compression: Optional[str] = None
     kind: Optional[str] = None
 
+    def __post_init__(self) -> None:
+        if self.kind is not None and (not isinstance(self.kind, str) or self.kind not in deltas.KINDS):
+            raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
+                                     % (self.kind, ", ".join(deltas.KINDS)))
+        if self.compression is not None:
+            compression.check_engine(self.compression, self.compression_level)
+        else:  # the engine is the revlog's own: check_level() finishes
+            compression.check_level(None, self.compression_level)
+        if self.max_chain_len is not None and (not is_integer(self.max_chain_len) or self.max_chain_len < 0):
+            raise errors.RevlogError("max_chain_len must be None or a count, not %r" % (self.max_chain_len,))
+        if (not isinstance(self.lock_timeout, (int, float)) or isinstance(self.lock_timeout, bool)
+                or not self.lock_timeout >= 0):
+            raise errors.RevlogError("lock_timeout must be a number of seconds, not %r" % (self.lock_timeout,))
+
+    def check_level(self, engine: str) -> None:
+        """RevlogError unless compression_level suits engine (the revlog's own)."""
+        if self.compression is None:
+            compression.check_level(engine, self.compression_level)
+
+
+def is_integer(value) -> bool:
+    """An int that is not a bool (True is not a count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def journaled_files(index_path: str, data_path: str, journal_path: str) -> Tuple[str, ...]:
+    """Every file a writer of this revlog may name in its journal."""
+    return (index_path, data_path, index_path + PENDING_SUFFIX, index_path + SPLIT_SUFFIX,
+            journal_path + BACKUP_SUFFIX, journal_path + DATA_BACKUP_SUFFIX)
+
 
 def infer_kind(index_path: str, filelog_meta: bool) -> str:
-    """changelog / manifest / filelog / other, from where the revlog lives."""
+    """changelog / manifest / filelog / other, from where the revlog lives
+    (a store's 00changelog.i, 00manifest.i, data/...) or its filelog flag."""
     name = os.path.basename(index_path)
-    parts = os.path.normpath(os.path.abspath(index_path)).split(os.sep)
     if name == "00changelog.i":
         return "changelog"
     if name == "00manifest.i":
         return "manifest"
-    if "data" in parts[:-1] or filelog_meta:
-        return "filelog"
-    return "other"
-
-
-def node_of(text: bytes, p1: bytes, p2: bytes) -> bytes:
-    """Mercurial's node: SHA-1 of the sorted parent nodes and the text."""
-    if p2 < p1:
-        p1, p2 = p2, p1
-    digest = hashlib.sha1(p1)
-    digest.update(p2)
-    digest.update(text)
-    return digest.digest()
+    parts = os.path.normpath(os.path.abspath(index_path)).split(os.sep)[:-1]
+    in_store = any(parts[i] == "data" and parts[i - 1] in ("store", ".hg") for i in range(1, len(parts)))
+    return "filelog" if in_store or filelog_meta else "other"
 
 
 def _write_all(fd: int, parts: Sequence[bytes], offset: int) -> int:
-    """Write parts at offset (retrying short writes); bytes written."""
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
-    size = len(data)
-    done = os.pwrite(fd, data, offset)
+    """Write parts at offset (one system call where the platform gathers, retrying
+    short writes); bytes written."""
+    if len(parts) == 1:
+        data = parts[0]
+        done = os.pwrite(fd, data, offset)
+    elif _pwritev is not None and len(parts) <= GATHER_LIMIT:
+        data = None
+        done = _pwritev(fd, parts, offset)
+    else:
+        data = b"".join(parts)
+        done = os.pwrite(fd, data, offset)
+    size = len(data) if data is not None else sum(len(part) for part in parts)
     if done < size:
-        view = memoryview(data)
+        view = memoryview(data if data is not None else b"".join(parts))
         while done < size:
             done += os.pwrite(fd, view[done:], offset + done)
     return size
+
+
+def data_end(index) -> int:
+    """Where the data of the revlog whose index this is ends (without inline entries)."""
+    if not len(index):
+        return 0
+    entry = index[len(index) - 1]
+    return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
 
 
 class _Source(deltas.DeltaSource):
@@ -101,11 +138,7 @@ class _Source(deltas.DeltaSource):
         self._bases = {}
 
     def data_end(self) -> int:
-        index = self.index
-        if not len(index):
-            return 0
-        entry = index[len(index) - 1]
-        return (entry[C.ENTRY_OFFSET_FLAGS] >> 16) + entry[C.ENTRY_COMP_LEN]
+        return data_end(self.index)
 
     def chainbase(self, rev: int) -> int:
         base = self._bases.get(rev)
@@ -156,6 +189,15 @@ class _Source(deltas.DeltaSource):
         return self.revlog._chunks([rev])[0]
 
 
+def check_writable_version(name: str, version: int) -> None:
+    """RevlogError unless the writer can write revlogs of this version (v0 or v1)."""
+    if version in (C.REVLOGV0, C.REVLOGV1):
+        return
+    docket = " (revlog-v2 / changelog-v2 with a docket)" if version in (C.REVLOGV2, C.CHANGELOGV2) else ""
+    raise errors.RevlogError("%s: writing revlog version %#x%s is not supported; only v0 and v1 revlogs "
+                             "can be written" % (name, version, docket))
+
+
 class RevlogWriter:
     """Writes one revlog's new revisions during one transaction."""
 
@@ -164,14 +206,7 @@ class RevlogWriter:
         self.journal = journal
         self.options = options
         fmt = revlog.format
-        if revlog.version not in (C.REVLOGV0, C.REVLOGV1):
-            raise errors.RevlogError(
-                "%s: writing revlog version %#x (revlog-v2 / changelog-v2 with a docket) is not "
-                "supported; only v0 and v1 revlogs can be written" % (revlog.name, revlog.version))
         self.kind = options.kind or infer_kind(revlog.index_path, fmt.filelog_meta)
-        if self.kind not in deltas.KINDS:
-            raise errors.RevlogError("unknown revlog kind %r; expected one of %s"
-                                     % (self.kind, ", ".join(deltas.KINDS)))
         engine = options.compression or revlog._write_engine()
         self.compressor = compression.Compressor(engine, options.compression_level)
         self.entry_size = (C.INDEX_ENTRY_V0 if revlog.version == C.REVLOGV0 else C.INDEX_ENTRY_V1).size
@@ -192,7 +227,7 @@ class RevlogWriter:
         revlog = self.revlog
         self.inline = revlog.inline
         count = len(revlog.index)
-        self.data_end = _Source(revlog).data_end()
+        self.data_end = data_end(revlog.index)
         self.index_end = count * self.entry_size + (self.data_end if self.inline else 0)
 
     def _index_fd_open(self) -> int:
@@ -241,50 +276,19 @@ class RevlogWriter:
         return deltas.DeltaComputer(source, config, snapshots, self.revlog.backend.textdiff,
                                     self.compressor.compress)
 
-    def check_flags(self, flags: int) -> int:
-        """The flags to store (delta-info flags are the writer's own)."""
-        revlog = self.revlog
-        if not isinstance(flags, int) or flags < 0 or flags & ~C.REVIDX_KNOWN_FLAGS:
-            raise errors.RevlogError("%s: unknown revision flags %r" % (revlog.name, flags))
-        flags &= ~C.REVIDX_DELTA_INFO_FLAGS
-        if flags and revlog.version == C.REVLOGV0:
-            raise errors.RevlogError("%s: revlog v0 cannot store revision flags (%#x)" % (revlog.name, flags))
-        return flags
-
-    def check_linkrev(self, linkrev: int) -> None:
-        """A linkrev the entry can hold."""
-        if not isinstance(linkrev, int) or not 0 <= linkrev <= MAX_FIELD:
-            raise errors.RevlogError("%s: invalid linkrev %r" % (self.revlog.name, linkrev))
-
-    def parent_rev(self, node: bytes) -> int:
-        """The revision of a parent node; RevisionNotFound naming it."""
-        if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-            raise errors.RevlogError("%s: a parent must be a %d-byte node, not %r"
-                                     % (self.revlog.name, C.NODE_SIZE, node))
-        if node == C.NULL_NODE:
-            return C.NULL_REV
-        rev = self.revlog.index.get_rev(node)
-        if rev is None:
-            raise errors.RevisionNotFound("%s: unknown parent %s" % (self.revlog.name, node.hex()))
-        return rev
-
     def append(self, node: bytes, text: bytes, p1: int, p2: int, linkrev: int, flags: int,
                computer: deltas.DeltaComputer, cached: Optional[Tuple[int, bytes]] = None) -> int:
         """Store one new revision (checked by the caller); its revision number."""
         revlog = self.revlog
-        if node == C.NULL_NODE or node == WDIR_NODE:
-            raise errors.RevlogError("%s: cannot add the %s revision"
-                                     % (revlog.name, "null" if node == C.NULL_NODE else "working directory"))
-        if len(text) > MAX_FIELD:
-            raise errors.RevlogError("%s: a %d-byte revision exceeds the revlog limit of %d bytes"
-                                     % (revlog.name, len(text), MAX_FIELD))
         index = revlog.index
         rev = len(index)
         choice = computer.choose(deltas.NewRevision(text, p1, p2, flags, cached))
         flags |= choice.entry_flags(computer.config)
         offset = self.data_end
-        if offset + choice.length > MAX_OFFSET or choice.length > MAX_FIELD:
-            raise errors.RevlogError("%s: the revlog cannot grow past %d bytes of data" % (revlog.name, MAX_OFFSET))
+        limit = MAX_OFFSET[revlog.version]
+        if offset + choice.length > limit or choice.length > MAX_FIELD:
+            raise errors.RevlogError("%s: the data of a v%d revlog cannot grow past %d bytes"
+                                     % (revlog.name, revlog.version, limit))
         if revlog.version == C.REVLOGV0:
             raw_len = -1
             packed = C.INDEX_ENTRY_V0.pack(offset, choice.length, choice.base, linkrev,
@@ -355,8 +359,19 @@ class RevlogWriter:
         return self.kind == "changelog" or self.data_end >= INLINE_LIMIT
 
     def split(self) -> None:
-        """Move the chunks of an inline revlog to its data file (journaled, atomic)."""
+        """Move the chunks of an inline revlog to its data file (journaled, atomic).
+
+        An empty revlog has nothing to move: it just stops being inline (its
+        header reaches the disk with its first entry).
+        """
         revlog = self.revlog
+        if self.diverted or self.delay_buffer is not None:
+            raise errors.RevlogError("%s: internal error: splitting while index entries are held back"
+                                     % revlog.name)
+        if not len(revlog.index):
+            revlog._stop_inline()
+            self._sync_positions()
+            return
         journal = self.journal
         index_path, data_path = self.index_path, self.data_path
         temporary = index_path + SPLIT_SUFFIX
@@ -367,9 +382,15 @@ class RevlogWriter:
             journal.write()
             self._copy_prefix(index_path, backup, original)
             journal.add_backup(index_path, backup)
+        # a stale data file beside the inline index is set aside whole (rollback puts it back)
+        stale = os.path.exists(data_path) and data_path not in journal.backups
+        if stale:
+            journal.add_backup(data_path, journal.path + DATA_BACKUP_SUFFIX)
         journal.track(data_path)
         journal.add_temp(temporary)
         journal.write()
+        if stale:
+            os.replace(data_path, journal.backups[data_path])
         index = revlog.index
         source = self._index_fd_open()
         size = self.entry_size
@@ -402,24 +423,29 @@ class RevlogWriter:
         self.close()
         os.replace(temporary, index_path)
         if self.options.fsync:
-            fsync_directory(index_path)
+            self._fsync_directories()
         revlog._reload_after_split()
         self._sync_positions()
         self._machinery_index = None
 
-    def _copy_prefix(self, path: str, target: str, size: int) -> None:
-        """target := the first size bytes of path (fsynced)."""
-        with open(path, "rb") as src, open(target, "wb") as dst:
-            left = size
-            while left:
-                block = src.read(min(left, COPY_BLOCK))
-                if not block:
-                    raise errors.CorruptedIndex("%s: shorter than the %d bytes the journal recorded" % (path, size))
-                dst.write(block)
-                left -= len(block)
-            dst.flush()
+    def _copy_prefix(self, path: str, target: str, size: int, tail: bytes = b"") -> None:
+        """target := the first size bytes of path, then tail (fsynced per the option)."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            at = 0
+            if size:
+                with open(path, "rb") as src:
+                    while at < size:
+                        block = src.read(min(size - at, COPY_BLOCK))
+                        if not block:
+                            raise errors.CorruptedIndex("%s: shorter than the %d bytes expected" % (path, size))
+                        at += _write_all(fd, (block,), at)
+            if tail:
+                _write_all(fd, (tail,), at)
             if self.options.fsync:
-                os.fsync(dst.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     # ---- pending writes (changelog style) -------------------------------------------
 
@@ -458,26 +484,10 @@ class RevlogWriter:
         if self.journal.add_temp(pending):
             self.journal.write()
         held = b"".join(self.delay_buffer or ())
-        self._copy_prefix_fd(pending, self.index_end, held)
+        self._copy_prefix(self.index_path, pending, self.index_end, held)
         self.delay_buffer = None
         self._divert_to(pending, self.index_end + len(held))
         return bool(held)
-
-    def _copy_prefix_fd(self, target: str, size: int, tail: bytes) -> None:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            at = 0
-            if size:
-                with open(self.index_path, "rb") as src:
-                    while at < size:
-                        block = src.read(min(size - at, COPY_BLOCK))
-                        if not block:
-                            break
-                        at += _write_all(fd, (block,), at)
-            if tail:
-                _write_all(fd, (tail,), at)
-        finally:
-            os.close(fd)
 
     def finalize_pending(self) -> None:
         """Make held-back entries part of the index itself."""
@@ -506,105 +516,11 @@ class RevlogWriter:
             for fd in (self._data_fd, self._index_fd):
                 if fd is not None:
                     os.fsync(fd)
-            fsync_directory(self.index_path)
+            self._fsync_directories()
         self.close()
 
-
-def hash_check(revlog, node: Optional[bytes], text: bytes, p1: bytes, p2: bytes, flags: int) -> bytes:
-    """The node to store: the computed one, which a given node must equal
-    (unless flags say the stored text is not what the node hashes)."""
-    computed = node_of(text, p1, p2)
-    if node is None:
-        return computed
-    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: a node must be %d bytes, not %r" % (revlog.name, C.NODE_SIZE, node))
-    if node != computed and not flags & C.REVIDX_RAWTEXT_CHANGING_FLAGS:
-        raise errors.CorruptedData("%s: node %s does not match the text (which hashes to %s)"
-                                   % (revlog.name, node.hex(), computed.hex()))
-    return node
-
-
-def add_revision(writer: RevlogWriter, text, p1: bytes, p2: bytes, linkrev: int, flags: int,
-                 node: Optional[bytes]) -> bytes:
-    """Revlog.add_revision inside a transaction (see there)."""
-    revlog = writer.revlog
-    text = bytes(text)
-    flags = writer.check_flags(flags)
-    writer.check_linkrev(linkrev)
-    p1r, p2r = writer.parent_rev(p1), writer.parent_rev(p2)
-    node = hash_check(revlog, node, text, p1, p2, flags)
-    if revlog.index.get_rev(node) is not None:
-        return node
-    point = writer.savepoint()
-    try:
-        writer.append(node, text, p1r, p2r, linkrev, flags, writer.computer())
-    except BaseException:
-        writer.restore(point)
-        raise
-    return node
-
-
-def add_group(writer: RevlogWriter, items: Iterable[tuple]) -> List[bytes]:
-    """Revlog.add_group inside a transaction (see there)."""
-    revlog = writer.revlog
-    point = writer.savepoint()
-    nodes = []
-    try:
-        computer = writer.computer()
-        for position, item in enumerate(items):
-            nodes.append(_add_group_item(writer, computer, position, item))
-    except BaseException:
-        writer.restore(point)
-        raise
-    return nodes
-
-
-def _add_group_item(writer: RevlogWriter, computer: deltas.DeltaComputer, position: int, item) -> bytes:
-    revlog = writer.revlog
-    try:
-        if len(item) == 6:
-            node, p1, p2, linkrev, base_node, delta = item
-            flags = 0
-        else:
-            node, p1, p2, linkrev, base_node, delta, flags = item
-    except (TypeError, ValueError):
-        raise errors.RevlogError(
-            "%s: add_group item %d is not (node, p1, p2, linkrev, delta base, delta[, flags])"
-            % (revlog.name, position)) from None
-    if not isinstance(node, bytes) or len(node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: add_group item %d: a node must be %d bytes, not %r"
-                                 % (revlog.name, position, C.NODE_SIZE, node))
-    if revlog.index.get_rev(node) is not None:
-        return node
-    flags = writer.check_flags(flags)
-    writer.check_linkrev(linkrev)
-    p1r, p2r = writer.parent_rev(p1), writer.parent_rev(p2)
-    if not isinstance(base_node, bytes) or len(base_node) != C.NODE_SIZE:
-        raise errors.RevlogError("%s: add_group item %d: a delta base must be a %d-byte node"
-                                 % (revlog.name, position, C.NODE_SIZE))
-    base = C.NULL_REV if base_node == C.NULL_NODE else revlog.index.get_rev(base_node)
-    if base is None:
-        raise errors.RevisionNotFound("%s: unknown delta base %s" % (revlog.name, base_node.hex()))
-    delta = bytes(delta)
-    text = _apply_delta(revlog, node, base, delta)
-    node = hash_check(revlog, node, text, p1, p2, flags)
-    writer.append(node, text, p1r, p2r, linkrev, flags, computer, cached=(base, delta))
-    return node
-
-
-def _apply_delta(revlog, node: bytes, base: int, delta: bytes) -> bytes:
-    """The text the received delta makes of its base's stored text."""
-    if base != C.NULL_REV and revlog.flags(base) & C.REVIDX_ISCENSORED:
-        # a censored base has no readable text: only a whole replacement applies
-        header = delta[:12]
-        rawsize = revlog.index[base][C.ENTRY_RAW_LEN]
-        if len(header) == 12 and header == replacement_header(rawsize, len(delta) - 12):
-            return delta[12:]
-        raise errors.CorruptedData("%s: the delta for %s is against censored revision %d and does "
-                                   "not replace its whole text" % (revlog.name, node.hex(), base))
-    base_text = revlog._rawtext(base, revlog.index[base]) if base != C.NULL_REV else b""
-    try:
-        return revlog.backend.patches(base_text, [delta])
-    except errors.CorruptedData as exc:
-        raise errors.CorruptedData("%s: bad delta for %s: %s" % (revlog.name, node.hex(), exc)) from None
-
+    def _fsync_directories(self) -> None:
+        """Make files created or renamed in the index's and the data file's directories durable."""
+        fsync_directory(self.index_path)
+        if os.path.dirname(os.path.abspath(self.data_path)) != os.path.dirname(os.path.abspath(self.index_path)):
+            fsync_directory(self.data_path)

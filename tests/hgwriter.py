@@ -9,7 +9,7 @@ writer (see with_textdiff) it must then write the very same bytes.
 """
 import os
 import types
-from typing import Optional
+from typing import Optional, Sequence
 
 import revlog
 
@@ -45,6 +45,8 @@ def _options(fmt: revlog.Format, max_chain_len: Optional[int]) -> dict:
     delta.candidate_group_chunk_size = 20   # the repository defaults hg applies
     delta.delta_fold_tolerance = 1.05
     delta.delta_fold_estimate = False       # "when-fast": only with Rust
+    delta.lazy_delta_base = True            # reuse-external-delta-parent: not format.generaldelta
+    delta.filter_suspicious_delta = True    # not reuse-external-suspicious-delta-parent
     if max_chain_len is None and fmt.sparse:
         max_chain_len = 1000
     delta.max_chain_len = max_chain_len
@@ -61,8 +63,11 @@ def _options(fmt: revlog.Format, max_chain_len: Optional[int]) -> dict:
 
 
 def write_with_mercurial(directory: str, radix: str, fmt: revlog.Format, kind: str,
-                         history: History, max_chain_len: Optional[int] = None) -> str:
-    """Write history to directory/radix.i with Mercurial; the index path."""
+                         history: History, max_chain_len: Optional[int] = None,
+                         group: Sequence[tuple] = ()) -> str:
+    """Write history to directory/radix.i with Mercurial, then add `group`
+    ((node, p1, p2, linkrev, delta base node, delta) items) with its addgroup;
+    the index path."""
     hgoracle.mercurial()
     from mercurial import changelog, revlog as hgrevlog, transaction, vfs as vfsmod
     from mercurial.revlogutils import constants
@@ -81,6 +86,12 @@ def write_with_mercurial(directory: str, radix: str, fmt: revlog.Format, kind: s
     nodes = {-1: b"\0" * 20}
     for rev, (text, p1, p2) in enumerate(history):
         nodes[rev] = rl.node(rl.addrevision(text, tr, rev, nodes[p1], nodes[p2]))
+    if group:
+        from mercurial.revlogutils import InboundRevision
+
+        inbound = [InboundRevision(node, p1, p2, linkrev.to_bytes(4, "big"), base, delta, 0, {})
+                   for node, p1, p2, linkrev, base, delta in group]
+        rl.addgroup(inbound, lambda link: int.from_bytes(link, "big"), tr)
     tr.close()
     for name in os.listdir(directory):
         if name.startswith(("journal", "undo")):

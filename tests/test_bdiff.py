@@ -1,6 +1,12 @@
-"""textdiff: its delta rebuilds the new text, C == pure byte for byte, sizes near Mercurial's."""
+"""textdiff: its delta rebuilds the new text in whole lines, C == pure byte for byte,
+sizes near Mercurial's."""
 import concurrent.futures
+import os
+import pathlib
 import random
+import shutil
+import struct
+import subprocess
 from typing import List, Tuple
 
 import pytest
@@ -11,6 +17,8 @@ from revlog._pure import bdiff as pure_bdiff
 from conftest import load_backend
 from deltas import HEADER, apply_one
 import hgoracle
+
+CSRC = pathlib.Path(__file__).resolve().parent.parent / "csrc"
 
 
 def hunks_of(delta: bytes) -> List[Tuple[int, int, bytes]]:
@@ -25,17 +33,25 @@ def hunks_of(delta: bytes) -> List[Tuple[int, int, bytes]]:
     return out
 
 
+def at_line_start(text: bytes, pos: int) -> bool:
+    """Whether a line of text starts at pos (or pos is its end)."""
+    return pos == 0 or pos == len(text) or text[pos - 1:pos] == b"\n"
+
+
 def check_delta(backend, a: bytes, b: bytes) -> bytes:
-    """textdiff(a, b) on one backend, checked: it rebuilds b and its hunks are lean."""
+    """textdiff(a, b) on one backend, checked: it rebuilds b with lean hunks
+    of whole lines (Mercurial reads manifest deltas as lines)."""
     d = backend.textdiff(a, b)
     assert backend.patches(a, [d]) == b
     assert apply_one(a, d) == b
     last_end = -1
+    grown = 0  # len(b) - len(a) so far: where a hunk's data lands in b
     for start, end, data in hunks_of(d):
         assert last_end < start <= end <= len(a)  # ascending, never touching
         assert start < end or data  # every hunk changes something
-        if start < end and data:  # shrunk to the bytes that differ
-            assert a[start] != data[0] and a[end - 1] != data[-1]
+        assert at_line_start(a, start) and at_line_start(a, end)
+        assert at_line_start(b, start + grown) and at_line_start(b, start + grown + len(data))
+        grown += len(data) - (end - start)
         last_end = end
     return d
 
@@ -114,7 +130,7 @@ def test_empty_new_text_is_one_deletion(backend):
 def test_accepts_any_buffer(backend):
     a, b = b"one\ntwo\nthree\n", b"one\n2\nthree\n"
     expected = backend.textdiff(a, b)
-    assert expected == HEADER.pack(4, 7, 1) + b"2"
+    assert expected == HEADER.pack(4, 8, 2) + b"2\n"
     assert backend.textdiff(bytearray(a), memoryview(b)) == expected
     assert backend.textdiff(memoryview(a), bytearray(b)) == expected
 
@@ -127,12 +143,13 @@ def test_refuses_what_is_not_a_buffer(backend):
             backend.textdiff(b"x", text)
 
 
-def test_one_changed_line_is_one_small_hunk(backend):
+def test_one_changed_line_is_one_hunk_of_that_line(backend):
     a = b"".join(b"file%05d\0%040x\n" % (i, i * 7919) for i in range(5000))
     b = a.replace(b"file02500\0%040x" % (2500 * 7919), b"file02500\0%040x" % 1)
     d = check_delta(backend, a, b)
     [(start, end, data)] = hunks_of(d)
-    assert end - start == len(data) <= 40
+    assert a[start:end] == b"file02500\0%040x\n" % (2500 * 7919)
+    assert data == b"file02500\0%040x\n" % 1
 
 
 def test_insertions_and_deletions_are_found_among_repeated_lines(backend):
@@ -144,9 +161,9 @@ def test_insertions_and_deletions_are_found_among_repeated_lines(backend):
 
 def test_moved_block_costs_about_the_block(backend):
     block = b"".join(b"moved line %d\n" % i for i in range(100))
-    rest = b"".join(b"staying line %d\n" % i for i in range(1000))
-    a = block + rest
-    b = rest[:len(rest) // 2] + block + rest[len(rest) // 2:]
+    rest = [b"staying line %d\n" % i for i in range(1000)]
+    a = block + b"".join(rest)
+    b = b"".join(rest[:500]) + block + b"".join(rest[500:])
     d = check_delta(backend, a, b)
     assert len(d) <= len(block) + 2 * 12
 
@@ -199,7 +216,7 @@ def test_out_of_budget_regions_become_whole_hunks(backends, monkeypatch):
     assert len(hunks_of(none_at_all)) == 1
 
 
-def test_texts_a_delta_cannot_address_are_refused(monkeypatch):
+def test_pure_refuses_texts_a_delta_cannot_address(monkeypatch):
     monkeypatch.setattr(constants, "DELTA_FIELD_MAX", 10)
     with pytest.raises(errors.RevlogError, match="cannot diff a text of 11 bytes"):
         pure_bdiff.textdiff(b"x" * 11, b"y")
@@ -289,6 +306,20 @@ def test_deltas_are_no_larger_than_mercurials_on_fixture_repositories(backend, h
     assert ours <= 1.05 * theirs, (ours, theirs)
 
 
+def test_mercurial_reads_our_manifest_deltas_as_lines(backend):
+    """What `hg verify` does with a manifest delta stored against a parent:
+    the hunks' data, joined, parsed as manifest lines."""
+    hgoracle.mercurial()
+    from mercurial import manifest, mdiff
+
+    texts = synthetic_manifests(30, 300, seed=9)
+    for a, b in zip(texts, texts[1:]):
+        delta = check_delta(backend, a, b)
+        added = manifest.manifestdict(20, mdiff.patchtext(delta))
+        expected = manifest.manifestdict(20, b)
+        assert all(expected[path] == node for path, node in added.items())
+
+
 def test_deltas_are_no_larger_than_mercurials_on_manifests(backend):
     hg = hg_textdiff()
     texts = synthetic_manifests(40, 800, seed=5)
@@ -297,3 +328,81 @@ def test_deltas_are_no_larger_than_mercurials_on_manifests(backend):
         ours += len(check_delta(backend, a, b))
         theirs += len(hg(a, b))
     assert ours <= 1.05 * theirs, (ours, theirs)
+
+
+# ---- the C core's numbering by sorting --------------------------------------
+
+# Reads (a, b) pairs from stdin as 4-byte little-endian lengths and bytes,
+# writes each delta the same way.
+SORTING_DRIVER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "revlog.h"
+static int get(char **buf, uint32_t *len) {
+    unsigned char n[4];
+    if (fread(n, 1, 4, stdin) != 4) return 0;
+    *len = n[0] | n[1] << 8 | n[2] << 16 | (uint32_t)n[3] << 24;
+    *buf = malloc(*len ? *len : 1);
+    return fread(*buf, 1, *len, stdin) == *len;
+}
+int main(void) {
+    char *a, *b, *delta;
+    uint32_t la, lb;
+    size_t ld;
+    while (get(&a, &la) && get(&b, &lb)) {
+        unsigned char n[4];
+        if (revlog_bdiff(a, la, b, lb, &delta, &ld) != REVLOG_OK) return 1;
+        n[0] = ld & 255; n[1] = ld >> 8 & 255; n[2] = ld >> 16 & 255; n[3] = ld >> 24 & 255;
+        fwrite(n, 1, 4, stdout);
+        fwrite(delta, 1, ld, stdout);
+        revlog_bdiff_free(delta);
+        free(a);
+        free(b);
+    }
+    return 0;
+}
+"""
+
+
+def test_c_numbering_by_sorting_gives_the_same_deltas(backends, tmp_path):
+    """Lines whose hashes collide too much are numbered by sorting instead;
+    built with no probes allowed, the C core must give the same deltas."""
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        if os.environ.get("REVLOG_REQUIRE_C") == "1":
+            pytest.fail("a C compiler is required (REVLOG_REQUIRE_C=1)")
+        pytest.skip("no C compiler")
+    driver = tmp_path / "driver.c"
+    driver.write_text(SORTING_DRIVER)
+    binary = tmp_path / "driver"
+    subprocess.run([compiler, "-std=c99", "-O1", "-I", str(CSRC), "-DREVLOG_BDIFF_PROBES_PER_LINE=0",
+                    "-DREVLOG_BDIFF_PROBES_BASE=0", str(driver), str(CSRC / "bdiff.c"),
+                    "-o", str(binary)], check=True)
+    rng = random.Random(11)
+    pairs = [hostile_pair(name, 3000) for name in ("alternating", "reversed", "doubled lines",
+                                                   "two popular lines")]
+    pairs += synthetic_pairs(rng, 300)
+    given = b"".join(struct.pack("<I", len(t)) + t for pair in pairs for t in pair)
+    done = subprocess.run([str(binary)], input=given, stdout=subprocess.PIPE, check=True)
+    pos = 0
+    for a, b in pairs:
+        (length,) = struct.unpack_from("<I", done.stdout, pos)
+        sorted_delta = done.stdout[pos + 4:pos + 4 + length]
+        pos += 4 + length
+        for be in backends:
+            assert be.textdiff(a, b) == sorted_delta
+    assert pos == len(done.stdout)
+
+
+def synthetic_pairs(rng: random.Random, count: int) -> List[Tuple[bytes, bytes]]:
+    """Texts of lines from a small pool (so lines repeat) and edited copies."""
+    pool = [b"%d\n" % k for k in range(8)] + [b"", b"\r\n", b"long " * 9 + b"\n", b"last"]
+    pairs = []
+    for _ in range(count):
+        lines = [rng.choice(pool) for _ in range(rng.randrange(60))]
+        edited = list(lines)
+        for _ in range(rng.randrange(6)):
+            k = rng.randrange(len(edited) + 1)
+            edited[k:k + rng.randrange(3)] = [rng.choice(pool) for _ in range(rng.randrange(3))]
+        pairs.append((b"".join(lines), b"".join(edited)))
+    return pairs

@@ -112,3 +112,24 @@ def test_same_choices_as_mercurial(engine, level):
         else:
             assert got[0] == expected[0] and got[1][:1] == expected[1][:1], len(data)
             assert abs(len(got[1]) - len(expected[1])) <= len(expected[1]) // 50 + 8, len(data)
+
+
+def test_the_engine_and_level_of_new_chunks(backend, tmp_path):
+    import revlog
+    from revlog import constants as C
+
+    from writespecs import FORMATS, bulky, check_history, write_history
+
+    history = bulky(1, 6)
+    path = str(tmp_path / "x.i")
+    write_history(path, FORMATS["v1-split-nogd-zlib"], backend, history[:3], fsync=False).close()
+    rl = revlog.open(path, backend=backend, compression="zstd", compression_level=19)
+    with rl.transaction():
+        for rev in range(3, 6):
+            text, p1, _ = history[rev]
+            rl.add_revision(text, rl.node(p1), C.NULL_NODE, rev)
+    reopened = revlog.open(path, backend=backend)
+    check_history(reopened, history)
+    engines = [compression.engine_of(reopened._raw_chunk(rev)[:1]) for rev in range(6)]
+    assert engines[:3] == ["zlib"] * 3 and engines[3:] == ["zstd"] * 3
+    assert reopened.format.compression == "zlib"  # the first compressed chunk says so

@@ -15,7 +15,7 @@ from revlog import deltafold, deltas
 
 import hgoracle
 from hgwriter import mercurial_diff, with_textdiff, write_with_mercurial
-from writespecs import FORMATS, branchy, check_history, edited, file_bytes, linear, write_history
+from writespecs import FORMATS, branchy, check_history, edited, file_bytes, linear, nodes_of, write_history
 
 
 def churn(seed: int, count: int, lines: int = 120) -> list:
@@ -268,3 +268,42 @@ def test_best_base_folds_while_within_the_limit():
     assert deltafold.best_base(delta, iter(steps), 12) is None
     assert deltafold.best_base(b"", iter(steps), 1000) is None
     assert deltafold.best_base(delta, iter(steps), 10 ** 6) == 1
+
+
+def test_kinds_from_where_revlogs_live(tmp_path):
+    from revlog.writer import infer_kind
+
+    store = tmp_path / "repo" / ".hg" / "store"
+    assert infer_kind(str(store / "00changelog.i"), False) == "changelog"
+    assert infer_kind(str(store / "00manifest.i"), False) == "manifest"
+    assert infer_kind(str(store / "meta" / "dir" / "00manifest.i"), False) == "manifest"
+    assert infer_kind(str(store / "data" / "src" / "a.c.i"), False) == "filelog"
+    assert infer_kind(str(tmp_path / "data" / "x.i"), False) == "other"
+    assert infer_kind(str(tmp_path / "x.i"), True) == "filelog"
+    assert deltas.config_for(True, True, False, "manifest", None).upper_bound_comp == 3
+    assert deltas.config_for(True, True, False, "filelog", None).upper_bound_comp == 10
+    assert not deltas.config_for(False, False, False, "changelog", None).store_deltas
+
+
+@pytest.mark.parametrize("case", ["sparse-other", "deltainfo-filelog", "generaldelta", "nogd"])
+@pytest.mark.parametrize("against", ["p1", "prev"])
+def test_add_group_writes_what_mercurials_addgroup_writes(backend, tmp_path, case, against):
+    fmt, kind, max_chain, history = CASES[case]
+    diff = mercurial_diff()
+    nodes = nodes_of(history) + [C.NULL_NODE]
+    half = len(history) // 2
+    group = []
+    for rev in range(half, len(history)):
+        text, p1, p2 = history[rev]
+        base = p1 if against == "p1" else rev - 1
+        group.append((nodes[rev], nodes[p1], nodes[p2], rev, nodes[base],
+                      diff(history[base][0] if base >= 0 else b"", text)))
+    hg_dir, our_dir = tmp_path / "hg", tmp_path / "ours"
+    hg_dir.mkdir()
+    our_dir.mkdir()
+    write_with_mercurial(str(hg_dir), "x", fmt, kind, history[:half], max_chain, group)
+    ours = write_history(str(our_dir / "x.i"), fmt, with_textdiff(backend, diff), history[:half],
+                         kind=kind, max_chain_len=max_chain, fsync=False)
+    assert ours.add_group(group) == nodes[half:len(history)]
+    ours.close()
+    assert file_bytes(str(our_dir)) == file_bytes(str(hg_dir))

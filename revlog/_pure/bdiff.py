@@ -19,8 +19,12 @@ recursion (a stack of regions still to match):
 
 All the matching work is counted; past a budget proportional to the number
 of lines, the regions left become whole hunks, so hostile inputs cost at
-most a bounded multiple of their size.  Each hunk is finally shrunk by the
-bytes its two sides share at their start and end.
+most a bounded multiple of their size.
+
+Hunks replace whole lines by whole lines, never less: Mercurial reads the
+stored delta of a manifest against its parent as manifest lines (`hg
+verify`, its manifest's read_delta), so a hunk shrunk to the bytes that
+differ would make a valid delta Mercurial rejects.
 
 C and pure backends make the same choices step for step, so they produce
 the same delta byte for byte; keep them in step when changing either.
@@ -75,28 +79,20 @@ def textdiff(a: bytes, b: bytes) -> bytes:
     b_starts = list(accumulate(map(len, b_lines), initial=head))
     out = []
     for a1, a2, b1, b2 in _match(a_ids, b_ids):
-        start, end = a_starts[a1], a_starts[a2]
-        bstart, bend = b_starts[b1], b_starts[b2]
-        limit = min(end - start, bend - bstart)
-        same = _common_prefix(a, b, start, bstart, limit)
-        start += same
-        bstart += same
-        same = _common_suffix(a, b, end, bend, limit - same)
-        end -= same
-        bend -= same
-        out.append(_HEADER.pack(start, end, bend - bstart))
-        out.append(b[bstart:bend])
+        out.append(_HEADER.pack(a_starts[a1], a_starts[a2], b_starts[b2] - b_starts[b1]))
+        out.append(b[b_starts[b1]:b_starts[b2]])
     return b"".join(out)
 
 
-def _common_prefix(a: bytes, b: bytes, i: int, j: int, limit: int) -> int:
-    """Length of the common prefix of a[i:i + limit] and b[j:j + limit]."""
-    return _agreeing_length(lambda lo, hi: a[i + lo:i + hi] == b[j + lo:j + hi], limit)
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the common prefix of a and b."""
+    return _agreeing_length(lambda lo, hi: a[lo:hi] == b[lo:hi], min(len(a), len(b)))
 
 
-def _common_suffix(a: bytes, b: bytes, i: int, j: int, limit: int) -> int:
-    """Length of the common suffix of a[i - limit:i] and b[j - limit:j]."""
-    return _agreeing_length(lambda lo, hi: a[i - hi:i - lo] == b[j - hi:j - lo], limit)
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the common suffix of a and b, at most limit."""
+    la, lb = len(a), len(b)
+    return _agreeing_length(lambda lo, hi: a[la - hi:la - lo] == b[lb - hi:lb - lo], limit)
 
 
 def _agreeing_length(agree: Callable[[int, int], bool], limit: int) -> int:
@@ -125,14 +121,14 @@ def _agreeing_length(agree: Callable[[int, int], bool], limit: int) -> int:
 
 def _common_line_prefix(a: bytes, b: bytes) -> int:
     """Bytes in the whole lines a and b (which differ) start with."""
-    same = _common_prefix(a, b, 0, 0, min(len(a), len(b)))
+    same = _common_prefix(a, b)
     return a.rfind(b"\n", 0, same) + 1
 
 
 def _common_line_suffix(a: bytes, b: bytes, head: int) -> int:
     """Bytes in the whole lines a[head:] and b[head:] both end with."""
     la, lb = len(a), len(b)
-    same = _common_suffix(a, b, la, lb, min(la, lb) - head)
+    same = _common_suffix(a, b, min(la, lb) - head)
     a_at_line = la - same == head or a[la - same - 1] == 10
     b_at_line = lb - same == head or b[lb - same - 1] == 10
     if a_at_line and b_at_line:

@@ -520,7 +520,8 @@ def _append_ours(ctx: Context, impl: Impl) -> Timed:
 
 @append.implementation(HG_C)
 def _append_hg(ctx: Context, impl: Impl) -> Timed:
-    from mercurial import revlog as hgrevlog, transaction as hgtransaction, vfs as vfsmod
+    from mercurial import changelog as hgchangelog, revlog as hgrevlog, transaction as hgtransaction, vfs as vfsmod
+    from mercurial.revlogutils import constants as rc
 
     inputs = _append_inputs(ctx)
     source_opener, radix, options = _hg_opener(ctx)
@@ -531,7 +532,10 @@ def _append_hg(ctx: Context, impl: Impl) -> Timed:
         opener = vfsmod.vfs(directory.encode(), audit=False)
         opener.options = dict(getattr(source_opener, "options", {}))
         tr = hgtransaction.transaction(lambda msg: None, opener, {b"": opener}, b"journal")
-        rl = hgrevlog.revlog(opener, target=(kind, b"bench"), radix=radix)
+        if kind == rc.KIND_CHANGELOG:  # its own rules: no generaldelta, no delta chains
+            rl = hgchangelog.changelog(opener)
+        else:
+            rl = hgrevlog.revlog(opener, target=(kind, b"bench"), radix=radix)
         add = rl.addrevision
         for text, p1, p2, link in inputs:
             add(text, tr, link, p1, p2)
@@ -540,7 +544,8 @@ def _append_hg(ctx: Context, impl: Impl) -> Timed:
         return [len(inputs), tip]
 
     return Timed(run, scratch.fresh, size=lambda: _files_size(scratch.current),
-                 how="mercurial.revlog.revlog.addrevision in one mercurial.transaction (%s), modules %s"
+                 how="addrevision of mercurial.changelog.changelog (a changelog) or mercurial.revlog.revlog, "
+                 "in one mercurial.transaction (%s), modules %s"
                  % (options, hgrevlog.parsers.__name__))
 
 
