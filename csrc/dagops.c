@@ -73,10 +73,10 @@ static inline const uint8_t *parents_at(const struct graph *g, int64_t rev)
 	return g->data + (size_t)rev * g->size + g->at;
 }
 
-/* A checked parent (in [-1, rev): -1 wraps to 0 and back). */
+/* A parent as stored (defined for any value; callers check the range). */
 static inline int32_t parent(const uint8_t *parents, int which)
 {
-	return (int32_t)(index_read_be32(parents + 4 * which) + 1u) - 1;
+	return index_read_int32(parents + 4 * which);
 }
 
 /* Whether a stored parent of rev lies outside [-1, rev): with -1 wrapped
@@ -610,13 +610,14 @@ static int gca_pass(struct dag_state *dag, const struct graph *g,
 	for (v = maxrev; v >= 0 && interesting; v--) {
 		uint64_t sv = seen[v];
 		const uint8_t *ps = parents_at(&local, v);
-		int32_t p1 = parent(ps, 0);
+		int32_t p1;
 		int j;
 
 		if (unchecked_bad(ps, v, checked)) {
 			status = REVLOG_ERR_INDEX_BAD_PARENT;
 			break;
 		}
+		p1 = parent(ps, 0); /* only once checked: it may not fit */
 		lowest = v;
 		if (!sv) {
 			continue;
@@ -746,8 +747,10 @@ static int common_heads(struct revlog_index *index, const int64_t *revs,
 		if (status != REVLOG_OK) {
 			return status;
 		}
-		memmove(dag->out, dag->out + nset,
-		        (size_t)(count - nset) * sizeof(int32_t));
+		if (count > nset) { /* dag->out may still be NULL otherwise */
+			memmove(dag->out, dag->out + nset,
+			        (size_t)(count - nset) * sizeof(int32_t));
+		}
 		nset = count - nset;
 		next += take;
 		if (!nset) {
@@ -980,8 +983,8 @@ static void sort_revs(int32_t *revs, int64_t k)
 }
 
 /*
- * Mercurial's find_deepest, for any number of revisions: of revs (k
- * distinct heads, sorted here), those with the longest path down to a root
+ * Mercurial's find_deepest: of revs (k distinct heads, sorted here, at
+ * most REVLOG_GCA_CAPACITY of them), those with the longest path down to a root
  * as it picks them.  Walking down from the highest, each revision keeps its
  * greatest distance below one of revs and the set of revs at that distance
  * (an interned id); when the revisions still to walk carry a single set,
@@ -1110,6 +1113,12 @@ int revlog_index_gca(struct revlog_index *index, const int64_t *revs,
 	}
 	/* the heads are at the start of dag->out: the answer goes after */
 	k = out->count;
+	if (k > REVLOG_GCA_CAPACITY) {
+		set_revs(out, NULL, 0);
+		err->rev = -1;
+		err->value = k;
+		return REVLOG_ERR_GCA_CAPACITY;
+	}
 	heads = out_for(dag, 2 * k);
 	set_revs(out, NULL, 0);
 	if (!heads) {

@@ -406,7 +406,11 @@ int revlog_index_slicechunk(struct revlog_index *index, const int64_t *revs,
 	if (status != REVLOG_OK) {
 		return status;
 	}
-	/* starts, lengths and gaps in one block: n < 2**31 */
+	/* starts, lengths and gaps in one block (n < 2**31 may still not
+	   fit in a 32-bit size_t) */
+	if (n > SIZE_MAX / (2 * sizeof(int64_t) + sizeof(struct gap))) {
+		return REVLOG_ERR_NOMEM;
+	}
 	starts = malloc(n * (2 * sizeof(int64_t) + sizeof(struct gap)));
 	if (!starts) {
 		return REVLOG_ERR_NOMEM;

@@ -210,8 +210,10 @@ static int fold_lists(struct hunk_list *lists, size_t n)
 			struct hunk_list merged;
 			size_t room = lists[i].count + 2 * lists[i + 1].count;
 
-			merged.items = malloc((room ? room : 1) *
-			                      sizeof(struct hunk));
+			/* counts are at most a delta's length / 12: room
+			   cannot wrap, its size in bytes could (32-bit) */
+			merged.items = room > SIZE_MAX / sizeof(struct hunk) ? NULL :
+			               malloc((room ? room : 1) * sizeof(struct hunk));
 			if (!merged.items) {
 				/* free what is not yet folded; the caller
 				   frees lists[0..kept) */
@@ -289,7 +291,8 @@ int revlog_mpatch_fold(size_t text_len, const uint8_t *const *deltas,
 	for (i = 0; i < ndeltas; i++) {
 		size_t room = delta_lens[i] / HUNK_HEADER;
 
-		lists[i].items = malloc((room ? room : 1) * sizeof(struct hunk));
+		lists[i].items = room > SIZE_MAX / sizeof(struct hunk) ? NULL :
+		                 malloc((room ? room : 1) * sizeof(struct hunk));
 		if (!lists[i].items) {
 			free_lists(lists, i);
 			return REVLOG_ERR_NOMEM;

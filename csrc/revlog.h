@@ -25,6 +25,7 @@ enum revlog_status {
 	REVLOG_ERR_INTERNAL = 2,
 	REVLOG_ERR_RANGE = 3,
 	REVLOG_ERR_CALLBACK = 4,
+	REVLOG_ERR_GCA_CAPACITY = 5,
 	REVLOG_ERR_PATCH_TRUNCATED = 10,
 	REVLOG_ERR_PATCH_BAD_RANGE = 11,
 	REVLOG_ERR_PATCH_PAST_END = 12,
@@ -153,7 +154,10 @@ enum revlog_rev {
 
 enum revlog_index_limits {
 	REVLOG_NODE_SIZE = 20,
-	REVLOG_MAX_REVS = 0x7ffffffe /* revisions are signed 32-bit */
+	REVLOG_MAX_REVS = 0x7ffffffe, /* revisions are signed 32-bit */
+	/* revlog_index_gca picks among at most this many candidates, as
+	   Mercurial's index does (REVLOG_ERR_GCA_CAPACITY otherwise) */
+	REVLOG_GCA_CAPACITY = 24
 };
 
 /* Where an index is corrupted: the revision and the offending value (see
@@ -324,7 +328,9 @@ int revlog_index_commonancestorsheads(struct revlog_index *index,
 
 /* Greatest common ancestors (Mercurial's index.ancestors): of the common
    ancestors heads, those furthest from a root as Mercurial picks them,
-   ascending. */
+   ascending.  More than REVLOG_GCA_CAPACITY heads to pick from is
+   REVLOG_ERR_GCA_CAPACITY, their number in err->value (the pick keeps a
+   set of candidates per revision: this bounds its memory). */
 int revlog_index_gca(struct revlog_index *index, const int64_t *revs,
                      size_t n, struct revlog_revs *out,
                      struct revlog_error_info *err);

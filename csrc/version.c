@@ -5,5 +5,5 @@
    together with C_ABI_VERSION in revlog/policy.py. */
 int32_t revlog_abi_version(void)
 {
-	return 5;
+	return 6;
 }

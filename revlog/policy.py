@@ -19,7 +19,7 @@ POLICIES = ("allow", "c", "pure")
 BACKENDS = ("c", "pure")
 
 # Must equal revlog_abi_version() in csrc/version.c.
-C_ABI_VERSION = 5
+C_ABI_VERSION = 6
 
 
 def _load_c() -> types.ModuleType:

@@ -162,6 +162,18 @@ def gca_args(revs, length: int) -> Optional[List[int]]:
     return distinct
 
 
+# index.ancestors picks among at most this many common ancestors heads, as
+# Mercurial's C index does (REVLOG_GCA_CAPACITY in revlog.h): the pick keeps
+# a set of candidates per revision, so this bounds its memory.
+GCA_CAPACITY = 24
+
+
+def gca_capacity_error(count: int) -> OverflowError:
+    """The exception for `count` candidates, too many for index.ancestors:
+    Mercurial's OverflowError, with its message."""
+    return OverflowError("bitset size (%d) > capacity (%d)" % (count, GCA_CAPACITY))
+
+
 def reachableroots_args(minroot, heads, roots, includepath,
                         length: int) -> Tuple[int, List[int], List[int]]:
     """reachableroots2's (minroot, heads, roots): heads in [-1, length)

@@ -321,7 +321,10 @@ class Revlog:
         for rev, entry in enumerate(entries):
             revs.setdefault(entry[6], rev)
         packed = bytearray()
-        for offset, comp_len, base, link, p1, p2, node in entries:
+        for rev, (offset, comp_len, base, link, p1, p2, node) in enumerate(entries):
+            if offset < 0:  # v1 keeps offsets unsigned
+                raise errors.CorruptedIndex(
+                    "%s: revision %d has a negative offset %d" % (self.name, rev, offset))
             # as Mercurial: an unknown parent node reads as the null revision
             packed += C.INDEX_ENTRY_V1.pack(
                 offset << 16, comp_len, -1, base, link,

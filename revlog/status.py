@@ -11,6 +11,7 @@ NOMEM = 1
 INTERNAL = 2
 RANGE = 3
 CALLBACK = 4  # a Python callback (a headrevs filter) raised; the wrapper re-raises
+GCA_CAPACITY = 5  # too many candidates for index.ancestors (protocol.gca_capacity_error)
 PATCH_TRUNCATED = 10
 PATCH_BAD_RANGE = 11
 PATCH_PAST_END = 12

@@ -305,7 +305,11 @@ def test_common_ancestors_of_many_revisions(backend, dag, data):
     heads = index.commonancestorsheads(*revs)
     assert heads == sorted(model.common_heads(revs), reverse=True)
     assert set(heads) == hg_ancestor.commonancestorsheads(dag.parentrevs, *revs)
-    assert set(index.ancestors(*revs)) == set(hg_ancestor.ancestors(dag.parentrevs, *revs))
+    if len(heads) > 24:  # the candidates index.ancestors picks among: capped as in hg's C
+        with pytest.raises(OverflowError):
+            index.ancestors(*revs)
+    else:
+        assert set(index.ancestors(*revs)) == set(hg_ancestor.ancestors(dag.parentrevs, *revs))
     hg_c = hg_c_index(dag)
     if hg_c is not None:
         with pytest.raises(OverflowError):

@@ -391,7 +391,14 @@ class LazyAncestors:
         if self._null:
             yield C.NULL_REV
 
+    def _check_index(self) -> None:
+        """IndexError once the index lost revisions this walk may visit
+        (the C walk would refuse them too)."""
+        if len(self._index) < self._length:
+            raise IndexError("revlog index out of range")
+
     def __bool__(self) -> bool:
+        self._check_index()
         return self._null or self._nonempty
 
     def __contains__(self, target) -> bool:
@@ -401,6 +408,7 @@ class LazyAncestors:
             return target == C.NULL_REV and self._null
         if target < self._stoprev or target >= self._length:
             return False
+        self._check_index()
         walk = self._walk
         if walk is None:
             walk = self._walk = self._take_walk()

@@ -71,10 +71,17 @@ def parse_index2(data, inline: bool, uses_generaldelta: bool, uses_delta_info: b
     return protocol.parse_index2(Index, data, inline, uses_generaldelta, uses_delta_info, format)
 
 
-def _raise(code: int, err) -> None:
+def _exception(code: int, err) -> Exception:
+    """The exception for a status, with what err reports about it."""
     if code in status.INDEX_MESSAGES:
-        raise status.index_error(code, err.rev, err.value)
-    raise status.error_for(code)
+        return status.index_error(code, err.rev, err.value)
+    if code == status.GCA_CAPACITY:
+        return protocol.gca_capacity_error(err.value)
+    return status.error_for(code)
+
+
+def _raise(code: int, err) -> None:
+    raise _exception(code, err)
 
 
 class Index(GraphMethods):
@@ -122,9 +129,7 @@ class Index(GraphMethods):
 
     def _error(self, code: int) -> Exception:
         """The exception for a status a call returned (the lock held)."""
-        if code in status.INDEX_MESSAGES:
-            return status.index_error(code, self._err.rev, self._err.value)
-        return status.error_for(code)
+        return _exception(code, self._err)
 
     # ---- entries --------------------------------------------------------
 

@@ -18,6 +18,7 @@ import operator
 from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from revlog import constants as C
+from revlog import protocol
 
 NULL_REV = C.NULL_REV
 # Mercurial's phases that computephasesmapsets tracks (draft, secret,
@@ -236,6 +237,8 @@ def gca(parents: Parents, revs: Sequence[int]) -> List[int]:
     heads = commonancestorsheads(parents, revs)
     if len(heads) <= 1:
         return heads
+    if len(heads) > protocol.GCA_CAPACITY:  # bounds deepest's sets, as in C
+        raise protocol.gca_capacity_error(len(heads))
     return deepest(parents, heads)
 
 
@@ -416,6 +419,7 @@ class LazyAncestors:
             yield NULL_REV
 
     def __bool__(self) -> bool:
+        self._check_index()
         return self._null or self._new_walk().next() is not None
 
     def __contains__(self, target) -> bool:

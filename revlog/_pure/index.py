@@ -194,7 +194,7 @@ class Index:
             self._graph_parents.p1.append(entry[C.ENTRY_P1])
             self._graph_parents.p2.append(entry[C.ENTRY_P2])
         self._heads = None
-        if self._nodemap is not None:
+        if self._nodemap is not None and node != C.NULL_NODE:  # null stays -1
             self._nodemap[node] = rev
         if self._sorted_nodes is not None:
             self._insort(node)
@@ -349,11 +349,20 @@ class Index:
         Offsets are absolute in the file holding the data: for an inline
         revlog they count the interleaved index entries.
         """
+        revs = list(revs)
+        length = len(self)
+        for rev in revs:  # all of them first, as the C index does
+            if not C.NULL_REV <= rev < length:
+                raise status.error_for(status.RANGE)
         starts = []
         lengths = []
         unpack = _OFFSET_FLAGS_AND_COMP_LEN.unpack_from
         shift = self.entry_size if self._inline else 0
         for rev in revs:
+            if rev == C.NULL_REV:  # the null revision has no data
+                starts.append(0)
+                lengths.append(0)
+                continue
             buf, pos = self._locate(rev)
             offset_flags, comp_len = unpack(buf, pos)
             if comp_len < 0:
