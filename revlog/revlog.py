@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple, Union
 
-from revlog import adding, compression, errors, journal, lock, policy
+from revlog import adding, compression, errors, fileio, journal, lock, policy
 from revlog import constants as C
 from revlog.compression import Decompressor
 from revlog import writer as revlog_writer
@@ -129,8 +129,7 @@ class _CachedFile:
         real_start = start - start % window
         real_end = start + length + window - (start + length) % window
         with io.open(self._path, "rb") as f:
-            f.seek(real_start)
-            data = f.read(real_end - real_start)
+            data = fileio.pread_bounded(f.fileno(), real_start, real_end - real_start)
         self._cache_start, self._cache = real_start, data
         return memoryview(data)[start - real_start:start - real_start + length]
 

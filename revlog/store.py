@@ -25,7 +25,7 @@ import re
 import struct
 from typing import Callable, Collection, List, Optional
 
-from revlog import errors
+from revlog import errors, fileio
 
 MAX_STORE_PATH = 120        # longer encoded paths are hashed
 HASHED_DIR_PREFIX = 8       # bytes kept of each directory of a hashed path
@@ -315,7 +315,7 @@ def _fileindex_part(root: str, prefix: bytes, file_id: bytes, size: int) -> byte
     path = os.path.join(root, os.fsdecode(prefix + file_id))
     try:
         with open(path, "rb") as fp:
-            data = fp.read(size)
+            data = fileio.pread_bounded(fp.fileno(), 0, size)
     except FileNotFoundError:
         raise errors.CorruptedIndex("the file index names %s, which is missing" % path) from None
     if len(data) < size:

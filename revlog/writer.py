@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from revlog import compression, deltas, errors
+from revlog import compression, deltas, errors, fileio
 from revlog import constants as C
 from revlog.journal import BACKUP_SUFFIX, DATA_BACKUP_SUFFIX, Journal, file_size, fsync_directory
 
@@ -251,7 +251,7 @@ class RevlogWriter:
     def read(self, start: int, length: int) -> bytes:
         """Bytes the revlog's reader finds past what it mapped (our new chunks)."""
         fd = self._index_fd_open() if self.inline else self._data_fd_open()
-        return os.pread(fd, length, start)
+        return fileio.pread_bounded(fd, start, length)
 
     # ---- adding revisions -------------------------------------------------------
 

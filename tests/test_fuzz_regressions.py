@@ -2,6 +2,7 @@
 harnesses (both backends on every input), and pin each finding with a
 direct test on both backends."""
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -172,3 +173,40 @@ def test_v0_revlog_with_a_negative_offset(backend, tmp_path):
     (tmp_path / "x.d").write_bytes(data)
     with pytest.raises(errors.CorruptedIndex, match="revision 1 has a negative offset -16"):
         revlog.open(str(tmp_path / "x.i"), backend=backend)
+
+
+# Run under an address-space limit: reading a chunk whose length the index
+# says is ~2 GiB must not ask for that much memory.  Python's read(n) and
+# os.pread(fd, n, offset) allocate n bytes before reading.
+BOUNDED_READ = r"""
+import os, resource, sys
+import revlog
+from revlog import errors
+path, backend = sys.argv[1], sys.argv[2]
+with open("/proc/self/status") as f:
+    vm = [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")][0]
+resource.setrlimit(resource.RLIMIT_AS, (vm + (768 << 20), resource.RLIM_INFINITY))
+rl = revlog.open(path, backend=backend, use_mmap=False)
+try:
+    rl.rawdata(1)
+except errors.CorruptedData as exc:
+    print("CorruptedData:", exc)
+"""
+
+
+def test_chunk_length_from_the_index_is_not_allocated(backend, tmp_path):
+    """An index claiming a ~2 GiB chunk over a tiny data file made the
+    file reader (use_mmap=False) allocate ~2 GiB before reading (the
+    atheris revlog harness ran at 18 executions/s on such inputs)."""
+    index, data, _ = revlogbuild.build(revlogbuild.sample_revs(count=3), version=1)
+    corrupt = bytearray(index)
+    corrupt[72:76] = b"\x7f\xff\xff\xf0"  # rev 1's compressed length: ~2 GiB
+    (tmp_path / "x.i").write_bytes(bytes(corrupt))
+    (tmp_path / "x.d").write_bytes(data)
+    name = backend.__name__.rsplit("._", 1)[-1]
+    result = subprocess.run([sys.executable, "-c", BOUNDED_READ, str(tmp_path / "x.i"), name],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    # rev 1 deltas against rev 0: both are read as one span from byte 0
+    assert result.stdout == ("CorruptedData: x.i: revision 0: chunk at byte 0 (2147483697 bytes)"
+                             " runs past the end of the data\n")
