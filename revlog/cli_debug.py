@@ -11,6 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from revlog import constants as C
 from revlog import errors
+from revlog.deltas import checked_base
 from revlog.revlog import SPARSE_READ_DENSITY, Revlog
 from revlog.symbols import hex_prefix, revision_number
 
@@ -108,20 +109,35 @@ def debug_index(rl: Revlog, write: Write, verbose: bool = False, full_nodes: boo
 
 
 def _empty_delta_base(rl: Revlog, rev: int) -> int:
-    """rev, or the revision its empty deltas lead down to (Mercurial skips those)."""
+    """rev, or the revision its empty deltas lead down to (Mercurial skips those).
+
+    A rev outside the revlog (a damaged parent field) is returned as is.
+    """
     index = rl.index
-    count = len(rl)
-    base = rev
-    if rev == C.NULL_REV or rev >= count:
-        return base
+    if not 0 <= rev < len(rl):
+        return rev
     entry = index[rev]
     while entry[C.ENTRY_COMP_LEN] == 0:
-        lower = entry[C.ENTRY_BASE]
-        if lower == base or lower == C.NULL_REV or lower >= count:
+        lower = checked_base(rl.name, rev, entry)
+        if lower == rev or lower == C.NULL_REV:
             break
-        base = lower
-        entry = index[base]
-    return base
+        rev = lower   # always lower: the walk ends
+        entry = index[rev]
+    return rev
+
+
+def _delta_chain(rl: Revlog, rev: int) -> List[int]:
+    """The revisions of rev's delta chain, oldest first (index errors name the revlog)."""
+    try:
+        return rl.index.deltachain(rev, None)[0]
+    except errors.CorruptedIndex as exc:
+        raise errors.CorruptedIndex("%s: %s" % (rl.name, exc)) from None
+
+
+def _delta_parent(rl: Revlog, rev: int) -> int:
+    """rl.deltaparent(rev), its base field first checked to lie in [-1, rev]: below rev."""
+    checked_base(rl.name, rev, rl.index[rev])
+    return rl.deltaparent(rev)
 
 
 def delta_type(rl: Revlog, rev: int) -> bytes:
@@ -170,7 +186,7 @@ def debug_delta_chain(rl: Revlog, write: Write, revs: Optional[Sequence[int]] = 
         entry = index[rev]
         compressed = entry[C.ENTRY_COMP_LEN]
         raw = entry[C.ENTRY_RAW_LEN] if rl.version != C.REVLOGV0 else -1
-        chain = index.deltachain(rev, None)[0]
+        chain = _delta_chain(rl, rev)
         chain_size = _chain_size(index, chain, chain_sizes)
         chain_id = chain_ids.setdefault(chain[0], len(chain_ids) + 1)
         prev = chain[-2] if len(chain) > 1 else -1
@@ -276,9 +292,7 @@ class _RevlogStats:
 
     def _add(self, rl: Revlog, rev: int) -> None:
         p1, p2 = rl.parentrevs(rev)
-        delta = rl.deltaparent(rev)
-        if delta >= rev:
-            raise errors.CorruptedIndex("%s: revision %d has delta base %d" % (rl.name, rev, delta))
+        delta = _delta_parent(rl, rev)
         if rl.version > C.REVLOGV0:
             raw = rl.rawsize(rev)
             self.stored_content += raw
@@ -306,7 +320,7 @@ class _RevlogStats:
             if size == 0:
                 self.empty_delta += 1
             elif rl.issnapshot(rev):
-                depth = len(rl.index.deltachain(rev, None)[0]) - 1
+                depth = len(_delta_chain(rl, rev)) - 1
                 self.semis.add(size)
                 self.semi += 1
                 self.by_depth[depth] += 1
@@ -472,17 +486,14 @@ def debug_revlog_dump(rl: Revlog, write: Write) -> None:
     chain_bases: List[int] = []   # carried forward from the delta parent, as _RevlogStats does
     chain_lengths: List[int] = []
     for rev in range(len(rl)):
-        base = rl.deltaparent(rev)
+        base = _delta_parent(rl, rev)
         if base == C.NULL_REV:
             base = rev
             chain_bases.append(rev)
             chain_lengths.append(0)
-        elif 0 <= base < rev:
+        else:
             chain_bases.append(chain_bases[base])
             chain_lengths.append(chain_lengths[base] + 1)
-        else:   # a damaged index: let the revlog say what is wrong
-            chain_bases.append(rl.chainbase(rev))
-            chain_lengths.append(rl.chainlen(rev))
         p1, p2 = rl.parentrevs(rev)
         raw = rl.rawsize(rev)
         total += raw

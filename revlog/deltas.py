@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from revlog import constants as C
-from revlog import deltafold
+from revlog import deltafold, errors, status
 
 # a chain may store at most this many times the text (compressed chunks)
 LIMIT_DELTA2TEXT = 2
@@ -133,10 +133,24 @@ class NewRevision:
         self.p2_delta_size: Optional[int] = None
 
 
+def checked_base(name: str, rev: int, entry: tuple) -> int:
+    """The delta base field of rev's index entry, checked to lie in [-1, rev].
+
+    The backends' deltachain() makes the same check: a walk down delta
+    bases that refuses anything else only ever goes to lower revisions, so
+    it ends.  CorruptedIndex names the revlog and the revision otherwise.
+    """
+    base = entry[C.ENTRY_BASE]
+    if base < C.NULL_REV or base > rev:
+        raise errors.CorruptedIndex("%s: %s" % (name, status.index_error(status.INDEX_BAD_BASE, rev, base)))
+    return base
+
+
 class DeltaSource:
     """What the delta search reads from a revlog (revlog.Revlog provides it)."""
 
     index: object
+    name: str   # the revlog's, for error messages
 
     def data_end(self) -> int:
         """Offset just past the last chunk (without inline entries)."""
@@ -403,6 +417,9 @@ class _Search:
                 if not issnapshot(rev):
                     break
                 by_depth.setdefault(depth, set()).add(rev)
+        if not by_depth:   # only a damaged index's flags say a chain's full text is none
+            raise errors.CorruptedIndex("%s: revision %d is stored as a full text but not flagged as a snapshot"
+                                        % (self.source.name, chains[0][0]))
         snapfloor = min(by_depth[0]) + 1
         self.floor = self.computer.note_floor(snapfloor, self.target)
         in_chains = set()
@@ -439,7 +456,8 @@ class _Search:
     # ---- candidates -----------------------------------------------------------
 
     def _deltaparent(self, rev: int) -> int:
-        base = self.index[rev][C.ENTRY_BASE]
+        """The revision rev is a delta against (-1: none); always below rev."""
+        base = checked_base(self.source.name, rev, self.index[rev])
         if base == rev:
             return C.NULL_REV
         return base if self.config.general_delta else rev - 1
@@ -471,7 +489,7 @@ class _Search:
             rev = parent
             while self.index[rev][C.ENTRY_COMP_LEN] == 0:
                 below = self._deltaparent(rev)
-                if below in (C.NULL_REV, rev):
+                if below == C.NULL_REV:
                     break
                 rev = below
                 found.add(rev)

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from revlog import compression, deltas, errors, fileio
+from revlog import compression, deltas, errors, fileio, status
 from revlog import constants as C
 from revlog.journal import BACKUP_SUFFIX, DATA_BACKUP_SUFFIX, Journal, file_size, fsync_directory
 
@@ -132,6 +132,7 @@ class _Source(deltas.DeltaSource):
 
     def __init__(self, revlog) -> None:
         self.revlog = revlog
+        self.name = revlog.name
         self.index = revlog.index
         self.general_delta = revlog.generaldelta
         self._chains = {}
@@ -157,17 +158,19 @@ class _Source(deltas.DeltaSource):
         general = self.general_delta
         current = rev
         entry = index[current]
+        base = deltas.checked_base(self.name, current, entry)
         length = size = 0
-        while current != entry[C.ENTRY_BASE]:
+        while current != base:   # each step goes lower, down to the null revision at most
             length += 1
             size += entry[C.ENTRY_COMP_LEN]
-            current = entry[C.ENTRY_BASE] if general else current - 1
+            current = base if general else current - 1
             below = cache.get(current)
             if below is not None:
                 length += below[0]
                 size += below[1]
                 break
             entry = index[current]
+            base = deltas.checked_base(self.name, current, entry)
         else:
             size += entry[C.ENTRY_COMP_LEN]
         self.remember(rev, (length, size))
@@ -219,8 +222,34 @@ class RevlogWriter:
         self.diverted = False
         self._machinery_index = None
         self._sync_positions()
+        self._check_positions()
 
     # ---- positions and files ----------------------------------------------------
+
+    def _check_positions(self) -> None:
+        """CorruptedIndex unless the files hold all the data the index describes.
+
+        Writes go where the index says the data ends: past the end of the
+        file they would leave a hole of a size the index chose.  Run when
+        the transaction begins, before its journal is written; a file longer
+        than that is fine (the bytes past the end are overwritten).
+        """
+        index = self.revlog.index
+        if not len(index):
+            return
+        last = len(index) - 1
+        length = index[last][C.ENTRY_COMP_LEN]
+        if length < 0:
+            raise errors.CorruptedIndex("%s: %s" % (self.revlog.name,
+                                                    status.index_error(status.INDEX_BAD_LENGTH, last, length)))
+        path, end = (self.index_path, self.index_end) if self.inline else (self.data_path, self.data_end)
+        size = self.journal.sizes.get(path)
+        if size is None:
+            size = file_size(path)
+        size = max(size, 0)
+        if not 0 <= end <= size:
+            raise errors.CorruptedIndex("%s: corrupted index: revision %d ends at byte %d of %s, which has %d bytes"
+                                        % (self.revlog.name, last, end, os.path.basename(path), size))
 
     def _sync_positions(self) -> None:
         """Where the next chunk and entry go, from the revlog's index."""

@@ -2,16 +2,22 @@
 
 Every revlog of every test repository (the hgfixtures ones and the
 awkward-name ones in every store layout), through -c, -m and tracked
-file names, on both backends; revlog files given by path too.
+file names, on both backends; revlog files given by path too.  Damaged
+delta bases are one error line.
 """
 import os
+import struct
+import subprocess
+import sys
 
 import pytest
 
 import hgfixtures
+import revlogbuild
 from hgcli import EXTRA_NAMES, every_repo, extra_repos, hg_oracle, run_revlog  # noqa: F401 (fixtures)
+from revlog import errors
 from revlog import repo as repomod
-from revlog.cli_debug import debug_revlog_dump
+from revlog.cli_debug import debug_revlog, debug_revlog_dump
 from revlog.revlog import Revlog
 
 COMPARED = tuple(hgfixtures.REPO_NAMES) + tuple(n for n in EXTRA_NAMES if "share" not in n)
@@ -168,3 +174,58 @@ def test_debug_commands_close_what_they_open(hg_repos, monkeypatch):
         assert run_revlog(args)[0] == 0, args
         names = [type(thing).__name__ if isinstance(thing, repomod.Repository) else thing.name for thing in closed]
         assert any(name.endswith(expected) for name in names), (args, names)
+
+
+# ---- damaged delta bases: one error line, never a hang -------------------------------------
+
+# rev: (delta base, chunk length or None to keep it) in a generaldelta revlog of 6 full
+# texts; what the error says; the revision `debugdeltachain -r` shows
+DAMAGE = {
+    "empty-deltas-in-a-cycle": ({3: (4, 0), 4: (3, 0), 5: (0, None)}, "revision 3 has delta base 4", 5),
+    "negative-base": ({2: (-3, None)}, "revision 2 has delta base -3", 2),
+}
+
+
+def damaged_revlog(directory, damage) -> str:
+    """t.i and t.d with damage (see DAMAGE) done to their entries; the index's path."""
+    revs = [revlogbuild.Rev(b"text %d\n" % rev * 30, p1=rev - 1) for rev in range(6)]
+    index, data, _ = revlogbuild.build(revs, version=1)
+    index = bytearray(index)
+    struct.pack_into(">I", index, 0, 1 | revlogbuild.FLAG_GENERALDELTA)
+    entry = revlogbuild.V1_ENTRY.size
+    for rev, (base, length) in damage.items():
+        struct.pack_into(">i", index, rev * entry + 16, base)
+        if length is not None:
+            struct.pack_into(">i", index, rev * entry + 8, length)
+    with open(os.path.join(directory, "t.d"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(directory, "t.i"), "wb") as f:
+        f.write(bytes(index))
+    return os.path.join(directory, "t.i")
+
+
+@pytest.mark.parametrize("command", ["debugdeltachain -r", "debugdeltachain", "debugrevlog", "debugrevlog -d"])
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_debug_commands_refuse_damaged_delta_bases(backend, tmp_path, command, damage):
+    # audit finding 4: debugdeltachain -r 5 followed the empty deltas 3 -> 4 -> 3 -> ... forever
+    bases, says, shown = DAMAGE[damage]
+    name, *options = command.split()
+    if options == ["-r"]:
+        options.append(str(shown))
+    args = [name, damaged_revlog(str(tmp_path), bases)] + options
+    env = dict(os.environ, REVLOG_MODULE_POLICY=backend.NAME)
+    done = subprocess.run([sys.executable, "-m", "revlog"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == b"revlog: t.i: delta base out of range: %s\n" % says.encode()
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_debug_revlog_called_directly_refuses_damaged_delta_bases(backend, tmp_path, damage):
+    # a negative base escaped as IndexError (and indexed the chain lengths from the end)
+    bases, says, _ = DAMAGE[damage]
+    rl = Revlog(damaged_revlog(str(tmp_path), bases), backend=backend)
+    for report in (debug_revlog, debug_revlog_dump):
+        with pytest.raises(errors.CorruptedIndex) as caught:
+            report(rl, [].append)
+        assert str(caught.value) == "t.i: delta base out of range: " + says

@@ -1,9 +1,14 @@
 """Edge cases of the write path: delaying an empty inline revlog, readers
 mapping what a writer rolls back, planted journals, argument types, the null
 node, option checks, bad stored deltas, crash leftovers, stale data files,
-directory fsyncs, a lock taken twice in one thread, short writes."""
+directory fsyncs, a lock taken twice in one thread, short writes, damaged
+delta bases and data offsets."""
+import contextlib
+import hashlib
 import json
 import os
+import signal
+import struct
 import subprocess
 import sys
 import time
@@ -12,9 +17,10 @@ import pytest
 
 import revlog
 from revlog import constants as C
-from revlog import adding, compression, deltafold, errors, writer
+from revlog import adding, compression, deltafold, errors, journal, writer
 from revlog.deltafold import replacement_header
 
+import revlogbuild
 from writespecs import FORMATS, bulky, check_history, file_bytes, linear, node_of, nodes_of
 
 NULL = C.NULL_NODE
@@ -418,3 +424,160 @@ def test_short_writes_are_finished(backend, tmp_path, monkeypatch, gather):
         rl = revlog.create(path, format=FORMATS[name], backend=backend, fsync=False)
         add_all(rl, history, range(50))
         check_history(revlog.open(path, backend=backend), history)
+
+
+# ---- a damaged index is refused, never followed round in circles or off its end ----------
+
+HANG_LIMIT = 60   # seconds: far more than any of these writes needs
+V1_FIELDS = {"offset": (0, ">Q"), "length": (8, ">i"), "base": (16, ">i")}
+V0_FIELDS = {"offset": (0, ">l"), "length": (4, ">l"), "base": (8, ">l")}
+
+
+@contextlib.contextmanager
+def fails_instead_of_hanging(seconds: int = HANG_LIMIT):
+    """Raise TimeoutError in a block still running after seconds (POSIX; elsewhere no limit)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TimeoutError("still running after %d seconds: a hang" % seconds)
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def damaged(backend, tmp_path, changes, count=6, version=1, inline=False):
+    """t.i (and t.d) of `count` full texts, generaldelta (v1), then the entry fields
+    changes says ({(rev, field): value}, value packed as the field is); (revlog, nodes)."""
+    revs = [revlogbuild.Rev(b"text %d\n" % rev * 30, p1=rev - 1) for rev in range(count)]
+    index, data, nodes = revlogbuild.build(revs, version=version, inline=inline)
+    index = bytearray(index)
+    if version == 1:
+        struct.pack_into(">I", index, 0, struct.unpack_from(">I", index, 0)[0] | revlogbuild.FLAG_GENERALDELTA)
+    size, fields = (revlogbuild.V0_ENTRY.size, V0_FIELDS) if version == 0 else (revlogbuild.V1_ENTRY.size, V1_FIELDS)
+    starts = [0]
+    for _ in range(count - 1):
+        starts.append(starts[-1] + size + (struct.unpack_from(">i", index, starts[-1] + 8)[0] if inline else 0))
+    for (rev, field), value in changes.items():
+        at, form = fields[field]
+        struct.pack_into(form, index, starts[rev] + at, value)
+    (tmp_path / "t.i").write_bytes(bytes(index))
+    if data:
+        (tmp_path / "t.d").write_bytes(data)
+    return revlog.open(str(tmp_path / "t.i"), backend=backend, fsync=False), nodes
+
+
+def test_delta_bases_pointing_at_each_other_are_refused_by_the_chain_walk(backend, tmp_path):
+    # audit finding 5: the writer's chain information walked 4 -> 3 -> 4 -> ... forever
+    rl, nodes = damaged(backend, tmp_path, {(3, "base"): 4, (4, "base"): 3})
+    before = file_bytes(str(tmp_path))
+    with fails_instead_of_hanging():
+        with pytest.raises(errors.CorruptedIndex) as caught:
+            rl.add_revision(b"new text\n" * 20, nodes[4], NULL, 6)
+    assert str(caught.value) == "t.i: delta base out of range: revision 3 has delta base 4"
+    assert file_bytes(str(tmp_path)) == before
+
+
+def test_empty_deltas_pointing_at_each_other_are_refused_by_the_delta_search(backend, tmp_path):
+    # audit finding 6: the empty deltas below a parent were followed 4 -> 3 -> 4 -> ... forever
+    rl, nodes = damaged(backend, tmp_path, {(3, "length"): 0, (3, "base"): 4, (4, "length"): 0, (4, "base"): 3})
+    before = file_bytes(str(tmp_path))
+    text = b"x" * 100
+    received = (node_of(text, nodes[4], NULL), nodes[4], NULL, 6, nodes[2], replacement(rl.rawdata(2), text))
+    with fails_instead_of_hanging():
+        with pytest.raises(errors.CorruptedIndex) as caught:
+            rl.add_group([received])
+    assert str(caught.value) == "t.i: delta base out of range: revision 3 has delta base 4"
+    assert file_bytes(str(tmp_path)) == before
+
+
+def test_an_empty_delta_with_a_negative_base_is_refused_by_the_delta_search(backend, tmp_path):
+    # audit finding 7: index[-5] raised IndexError from the search
+    rl, nodes = damaged(backend, tmp_path, {(4, "length"): 0, (4, "base"): -5})
+    with fails_instead_of_hanging():
+        with pytest.raises(errors.CorruptedIndex) as caught:
+            rl.add_revision(b"new text\n" * 20, nodes[4], NULL, 6)
+    assert str(caught.value) == "t.i: delta base out of range: revision 4 has delta base -5"
+
+
+def test_a_chain_base_not_flagged_as_a_snapshot_is_refused_by_the_delta_search(backend, tmp_path):
+    # with delta-info flags only the flag says what a snapshot is: none at all was a KeyError
+    rl, nodes = damaged(backend, tmp_path, {}, count=3)
+    index = bytearray((tmp_path / "t.i").read_bytes())
+    C.INDEX_HEADER.pack_into(index, 0, C.INDEX_HEADER.unpack_from(index, 0)[0] | C.FLAG_DELTA_INFO)
+    (tmp_path / "t.i").write_bytes(bytes(index))
+    rl = revlog.open(rl.index_path, backend=backend)
+    assert rl.format.sparse and rl.format.delta_info
+    unlike_any = b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(20))  # no useful delta
+    with pytest.raises(errors.CorruptedIndex) as caught:
+        rl.add_revision(unlike_any, nodes[2], NULL, 3)
+    assert str(caught.value) == "t.i: revision 2 is stored as a full text but not flagged as a snapshot"
+
+
+# the last of 3 revisions says its chunk lies at byte FAR_OFFSET
+FAR_OFFSET = 1 << 46
+
+
+@pytest.mark.parametrize("layout", ["v1-split", "v1-inline", "v0"])
+def test_data_said_to_end_past_the_end_of_its_file_is_refused_before_any_write(backend, tmp_path, layout):
+    # audit finding 10: the chunk went to byte 2**46 of the data file (a sparse file, or EFBIG)
+    version, inline = (0, False) if layout == "v0" else (1, layout == "v1-inline")
+    offset = (1 << 30) if version == 0 else FAR_OFFSET << 16
+    rl, nodes = damaged(backend, tmp_path, {(2, "offset"): offset}, count=3, version=version, inline=inline)
+    before = file_bytes(str(tmp_path))
+    name = "t.i" if inline else "t.d"
+    end = (offset if version == 0 else FAR_OFFSET) + rl.length(2) + (3 * revlogbuild.V1_ENTRY.size if inline else 0)
+    message = "t.i: corrupted index: revision 2 ends at byte %d of %s, which has %d bytes" % (
+        end, name, len(before[name]))
+    with pytest.raises(errors.CorruptedIndex) as caught:
+        rl.add_revision(b"new text\n", nodes[1], NULL, 3)
+    assert str(caught.value) == message
+    with pytest.raises(errors.CorruptedIndex):
+        rl.transaction()
+    assert file_bytes(str(tmp_path)) == before   # no journal, no lock, nothing appended
+
+
+def test_a_negative_last_chunk_length_is_refused_before_any_write(backend, tmp_path):
+    # the data "ended" 5 bytes into revision 2's chunk: the next chunk would have overwritten it
+    rl, nodes = damaged(backend, tmp_path, {(2, "length"): -5}, count=3)
+    before = file_bytes(str(tmp_path))
+    with pytest.raises(errors.CorruptedIndex) as caught:
+        rl.add_revision(b"new text\n", nodes[1], NULL, 3)
+    assert str(caught.value) == "t.i: revision 2 has a negative compressed length -5"
+    assert file_bytes(str(tmp_path)) == before
+
+
+def test_a_data_file_longer_than_the_index_says_is_written_over(backend, tmp_path):
+    rl, nodes = damaged(backend, tmp_path, {}, count=3)
+    data = tmp_path / "t.d"
+    end = len(data.read_bytes())
+    data.write_bytes(data.read_bytes() + b"left over" * 10)
+    text = b"new text\n" * 20
+    node = rl.add_revision(text, nodes[2], NULL, 3)
+    reopened = revlog.open(rl.index_path, backend=backend)
+    assert reopened.revision(node) == text and reopened.start(3) == end
+
+
+def test_a_dead_writers_entry_past_the_data_is_rolled_back_not_refused(backend, tmp_path):
+    """Recovery comes first: its truncation is what makes the index whole again."""
+    rl, nodes = damaged(backend, tmp_path, {}, count=3)
+    before = file_bytes(str(tmp_path))
+    record = journal.Journal(rl.index_path + journal.JOURNAL_SUFFIX, fsync=False)
+    record.track(rl.index_path, rl.data_path)
+    record.write()
+    # the dead writer's entry reached the disk, its 100-byte chunk did not
+    entry = revlogbuild.V1_ENTRY.pack(len(before["t.d"]) << 16, 100, 100, 3, 3, 2, -1, b"\x07" * 20)
+    with open(rl.index_path, "ab") as f:
+        f.write(entry)
+    rl = revlog.open(rl.index_path, backend=backend)
+    assert len(rl) == 4
+    text = b"new text\n" * 20
+    node = rl.add_revision(text, nodes[2], NULL, 3)
+    reopened = revlog.open(rl.index_path, backend=backend)
+    assert len(reopened) == 4 and reopened.revision(node) == text
+    assert file_bytes(str(tmp_path))["t.i"][:len(before["t.i"])] == before["t.i"]
