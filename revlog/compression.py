@@ -13,6 +13,7 @@ inputs above 1 MB in 1 MiB / recommended-size pieces, and its output is
 kept only when smaller than the input.  Data left as is gets a b"u" header,
 unless it is empty or starts with NUL (stored as is, no header).
 """
+import io
 import zlib
 from typing import Callable, Optional, Tuple
 
@@ -26,11 +27,17 @@ except ImportError:  # pragma: no cover - exercised where zstandard is absent
 ENGINES = ("zlib", "zstd", "none")
 HEADER_ENGINES = {ord("x"): "zlib", ord("("): "zstd"}
 
-# Output allowed per zstd chunk beyond what its chain's sizes justify, so a
-# hostile frame cannot make us allocate more than the revisions need.
-_SLACK = 1 << 20
-# A zstd chunk may always decompress to this much (or zlib's worst ratio).
-_CHEAP_ZSTD_BOUND = 16 << 20
+# zlib cannot expand its input more than ~1032 times: a zstd frame that
+# claims no more is decompressed at once (the common case, fast); any other
+# only up to what its revisions may need (the limit its reader gives), in
+# pieces, so memory follows what the frame really produces.
+ZLIB_MAX_EXPANSION = 1032
+# A zstd block yields at most 128 KiB from at least 4 bytes (an RLE block):
+# feeding a frame this many bytes at a time bounds each step's output.
+_ZSTD_MAX_EXPANSION = 32 << 10
+_ZSTD_MIN_STEP = 64
+# Output buffer of each step: larger ones cost more per step (cffi zeroes them).
+_ZSTD_WRITE_SIZE = 16 << 10
 
 # Writing: inputs shorter than this stay uncompressed (engine -> bytes).
 MIN_COMPRESS_SIZE = {"zlib": 44, "zstd": 50}
@@ -57,7 +64,8 @@ class Decompressor:
         """The data of one stored chunk.
 
         limit() bounds the output of formats whose frames can claim any size
-        (zstd); zlib cannot expand past ~1032 times its input anyway.
+        (zstd); it is called only for a frame that may expand past what zlib
+        can (~1032 times its input), so it may be costly (once per chain).
         UnknownCompression for an unknown header, CorruptedData when the
         compressed stream is broken or too large.
         """
@@ -90,19 +98,42 @@ class Decompressor:
             )
         if self._zstd is None:
             self._zstd = zstandard.ZstdDecompressor()
-        # Most chunks fit in a cheap bound; only a frame claiming more asks
-        # the revlog for the exact bound of its chain.
-        bound = max(_CHEAP_ZSTD_BOUND, 1032 * len(chunk))
+        natural = ZLIB_MAX_EXPANSION * len(chunk)
         try:
+            # -1: the frame does not say (hg's streamed writes of texts over 1 MB)
             declared = zstandard.frame_content_size(chunk)
+            if 0 <= declared <= natural:
+                return self._zstd.decompress(chunk)  # allocates `declared` bytes up front
+            bound = max(limit(), natural)
             if declared > bound:
-                bound = limit() + _SLACK
-                if declared > bound:
-                    raise errors.CorruptedData(
-                        "zstd chunk claims %d bytes, more than its revision allows" % declared)
-            return self._zstd.decompress(chunk, max_output_size=bound)
+                raise errors.CorruptedData(
+                    "zstd chunk claims %d bytes, more than its revision allows" % declared)
+            return self._zstd_pieces(chunk, bound)
         except zstandard.ZstdError as exc:
             raise errors.CorruptedData("zstd chunk cannot be decompressed: %s" % exc) from None
+
+    def _zstd_pieces(self, chunk, bound: int) -> bytes:
+        """The first frame of chunk, fed a few bytes at a time so that the
+        output never runs more than a step (~2 MiB) past bound.
+
+        Not decompress(max_output_size=) nor stream_reader().read(n): both
+        allocate their whole size first.  Data after the frame is ignored,
+        as decompress() ignores it.
+        """
+        stream = self._zstd.decompressobj(write_size=_ZSTD_WRITE_SIZE)
+        view = memoryview(chunk)
+        out = io.BytesIO()  # grows in place; getvalue() does not copy (CPython)
+        produced = pos = 0
+        while pos < len(view) and not stream.eof:
+            step = max(_ZSTD_MIN_STEP, (bound - produced) // _ZSTD_MAX_EXPANSION)
+            produced += out.write(stream.decompress(view[pos:pos + step]))
+            pos += step
+            if produced > bound:
+                raise errors.CorruptedData(
+                    "zstd chunk decompresses to more than %d bytes, more than its revision allows" % bound)
+        if not stream.eof:
+            raise errors.CorruptedData("zstd chunk cannot be decompressed: the frame is truncated")
+        return out.getvalue()
 
 
 def _zlib_decompress(chunk) -> bytes:

@@ -17,9 +17,9 @@ Committing is removing the journal, after the data reached the disk.
 """
 import json
 import os
-from typing import Collection, Dict, List, Optional
+from typing import Collection, Dict, List, Optional, Tuple
 
-from revlog import errors
+from revlog import errors, fileio
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
@@ -27,6 +27,8 @@ JOURNAL_VERSION = 1
 TEMPORARY_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".backup"
 DATA_BACKUP_SUFFIX = ".backup-data"
+# A recorded size above this (the largest file offset) is no size a file had.
+MAX_FILE_SIZE = (1 << 63) - 1
 
 
 def fsync_directory(path: str) -> None:
@@ -132,23 +134,20 @@ class Journal:
         so a planted one cannot make rollback remove or replace them.
         """
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = fileio.read_regular(path, errors.RevlogError)
         except FileNotFoundError:
             return None
         journal = cls(path, fsync)
         try:
-            record = json.loads(data.decode("ascii"))
-            if record.get("version") != JOURNAL_VERSION:
-                raise ValueError("version %r" % record.get("version"))
-            absolute = journal._absolute
-            journal.sizes = {absolute(name): int(size) for name, size in record["sizes"].items()}
-            journal.backups = {absolute(name): absolute(backup) for name, backup in record["backups"].items()}
-            journal.temps = [absolute(name) for name in record["temps"]]
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            sizes, backups, temps = _parse_record(data)
+        except ValueError as exc:
             raise errors.RevlogError(
                 "%s: unreadable transaction journal (%s); the revlog may hold an unfinished "
                 "transaction: check it, then remove the journal" % (path, exc)) from None
+        absolute = journal._absolute
+        journal.sizes = {absolute(name): size for name, size in sizes.items()}
+        journal.backups = {absolute(name): absolute(backup) for name, backup in backups.items()}
+        journal.temps = [absolute(name) for name in temps]
         known = {os.path.normpath(os.path.abspath(name)) for name in allowed}
         named = list(journal.sizes) + list(journal.backups) + list(journal.backups.values()) + journal.temps
         strangers = sorted(name for name in named if name not in known)
@@ -187,6 +186,46 @@ class Journal:
             fsync_directory(self.path)
         for backup in self.backups.values():
             _remove(backup)
+
+
+def _parse_record(data: bytes) -> Tuple[Dict[str, int], Dict[str, str], List[str]]:
+    """(sizes, backups, temps) of a journal's bytes, names relative to its
+    directory, exactly as write() makes them; ValueError naming what is wrong."""
+    try:
+        record = json.loads(data.decode("ascii"))  # UnicodeDecodeError is a ValueError
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    version = record.get("version")
+    if not _is_int(version) or version != JOURNAL_VERSION:
+        raise ValueError("version %r" % (version,))
+    sizes = _field(record, "sizes", dict)
+    backups = _field(record, "backups", dict)
+    temps = _field(record, "temps", list)
+    for name, size in sizes.items():
+        if not (_is_int(size) and -1 <= size <= MAX_FILE_SIZE):
+            raise ValueError("size of %r is %r" % (name, size))
+    for name, backup in backups.items():
+        if not isinstance(backup, str):
+            raise ValueError("backup of %r is %r" % (name, backup))
+    for name in temps:
+        if not isinstance(name, str):
+            raise ValueError("temporary file %r" % (name,))
+    return sizes, backups, temps
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field(record: dict, key: str, kind: type):
+    if key not in record:
+        raise ValueError("no %r" % key)
+    value = record[key]
+    if not isinstance(value, kind):
+        raise ValueError("%r is %s, not %s" % (key, type(value).__name__, kind.__name__))
+    return value
 
 
 def _remove(path: str) -> None:

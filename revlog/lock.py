@@ -125,7 +125,7 @@ def held_by_writer(path: str) -> bool:
     if fcntl is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
     except OSError:
         return False
     try:

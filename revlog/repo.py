@@ -13,12 +13,11 @@ repositories, through ``.hg/sharedpath`` for shares) and refuses any
 requirement this module does not know.  Nothing here ever writes to the
 repository: files are opened for reading only.
 """
-import io
 import os
 from collections import OrderedDict
 from typing import Callable, FrozenSet, List, Optional, Tuple, Union
 
-from revlog import errors, store
+from revlog import errors, fileio, store
 from revlog.changelog import Changeset, parse_changeset, read_changeset
 from revlog.constants import CHANGELOGV2, INDEX_HEADER, NULL_NODE, NULL_REV, REVLOGV2
 from revlog.filelog import copy_source, split_metadata, strip_metadata
@@ -53,8 +52,7 @@ class RepositoryError(errors.RevlogError):
 def _read_requirements(directory: str, required: bool) -> FrozenSet[str]:
     path = os.path.join(directory, "requires")
     try:
-        with io.open(path, "rb") as fp:
-            data = fp.read()
+        data = fileio.read_regular(path, RepositoryError)
     except FileNotFoundError:
         if required:
             raise RepositoryError("%s is missing (share-safe repositories need it)" % path) from None
@@ -75,9 +73,9 @@ def _shared_hg_dir(hg_dir: str, requirements: FrozenSet[str]) -> str:
     """The .hg directory whose store a share uses (hg_dir itself if not a share)."""
     if "shared" not in requirements and "relshared" not in requirements:
         return hg_dir
+    path = os.path.join(hg_dir, "sharedpath")
     try:
-        with io.open(os.path.join(hg_dir, "sharedpath"), "rb") as fp:
-            target = os.fsdecode(fp.read().rstrip(b"\n"))
+        target = os.fsdecode(fileio.read_regular(path, RepositoryError).rstrip(b"\n"))
     except FileNotFoundError:
         raise RepositoryError("%s is a share but has no .hg/sharedpath" % hg_dir) from None
     if "relshared" in requirements:
@@ -153,8 +151,7 @@ class Repository:
         if "exp-revlogv2.2" not in self.requirements and "exp-changelog-v2" not in self.requirements:
             return None
         try:
-            with io.open(index_path, "rb") as fp:
-                data = fp.read()
+            data = fileio.read_regular(index_path, errors.CorruptedIndex)
         except FileNotFoundError:
             return None
         if len(data) < INDEX_HEADER.size:

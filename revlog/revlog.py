@@ -11,17 +11,14 @@ done by revlog.transaction, revlog.adding, revlog.writer and revlog.deltas; the 
 reads its own writes: new entries are appended to its index, new chunks
 read back from the files being written, new texts kept for the next deltas.
 """
-import functools
 import hashlib
-import io
 import mmap
 import os
-import re
 import struct
 import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Type, Union
 
 from revlog import adding, compression, errors, fileio, journal, lock, policy
 from revlog import constants as C
@@ -39,8 +36,6 @@ MMAP_THRESHOLD = 64 * 1024
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
 _COMP_LEN = struct.Struct(">i")
-# a docket's file ids become file names: hg writes hex; nothing that could name another directory
-_DOCKET_ID = re.compile(rb"[0-9A-Za-z]+")
 
 RevOrNode = Union[int, bytes]
 
@@ -92,8 +87,11 @@ def _load_backend(backend) -> types.ModuleType:
     return backend
 
 
-def _read_buffer(path: str, use_mmap: bool, may_shrink: Optional[Callable[[], bool]] = None):
+def _read_buffer(path: str, use_mmap: bool, error: Type[errors.RevlogError],
+                 may_shrink: Optional[Callable[[], bool]] = None):
     """The whole file: mapped when large (zero copy), else read.
+
+    error(message) if path is not a regular file (see fileio.open_regular).
 
     Never map a file a writer may truncate (see Revlog._may_shrink): a
     mapping past the end of a file faults instead of reading short.  A
@@ -101,25 +99,41 @@ def _read_buffer(path: str, use_mmap: bool, may_shrink: Optional[Callable[[], bo
     may_shrink (when given) is asked again once the file is mapped, and the
     file must not have shrunk meanwhile; else the map is dropped for a read.
     """
-    with io.open(path, "rb") as f:
+    with fileio.open_regular(path, error) as f:
         size = os.fstat(f.fileno()).st_size
         if use_mmap and size >= MMAP_THRESHOLD:
             mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
             if may_shrink is None or (not may_shrink() and os.fstat(f.fileno()).st_size >= size):
                 return memoryview(mapped)
             mapped.close()
-        return f.read()
+        return f.read(size)
+
+
+def _once(compute: Callable[[], int]) -> Callable[[], int]:
+    """compute, called at most once: its first answer is kept."""
+    answers: List[int] = []
+
+    def answer() -> int:
+        if not answers:
+            answers.append(compute())
+        return answers[0]
+
+    return answer
 
 
 class _CachedFile:
-    """Reads byte ranges of a file through a read-ahead window (no mmap)."""
+    """Reads byte ranges of a data file through a read-ahead window (no mmap).
+
+    FileNotFoundError if it is missing, CorruptedData if it is no regular file.
+    """
 
     def __init__(self, path: str, cache_size: int = CHUNK_CACHE_SIZE):
         self._path = path
         self._cache_size = cache_size
         self._cache_start = 0
         self._cache = b""
-        self.size = os.path.getsize(path)
+        with fileio.open_regular(path, errors.CorruptedData) as f:
+            self.size = os.fstat(f.fileno()).st_size
 
     def read(self, start: int, length: int):
         offset = start - self._cache_start
@@ -128,7 +142,7 @@ class _CachedFile:
         window = self._cache_size
         real_start = start - start % window
         real_end = start + length + window - (start + length) % window
-        with io.open(self._path, "rb") as f:
+        with fileio.open_regular(self._path, errors.CorruptedData) as f:
             data = fileio.pread_bounded(f.fileno(), real_start, real_end - real_start)
         self._cache_start, self._cache = real_start, data
         return memoryview(data)[start - real_start:start - real_start + length]
@@ -185,7 +199,7 @@ class Revlog:
         if self._pending and os.path.exists(self.index_path + revlog_writer.PENDING_SUFFIX):
             read_path = self.index_path + revlog_writer.PENDING_SUFFIX
         try:
-            index_data = _read_buffer(read_path, mappable, recheck)
+            index_data = _read_buffer(read_path, mappable, errors.CorruptedIndex, recheck)
         except FileNotFoundError:
             index_data = b""
         if len(index_data) >= C.INDEX_HEADER.size:
@@ -238,7 +252,7 @@ class Revlog:
             self._file = None
         elif mappable:
             try:
-                self._data = _read_buffer(self.data_path, True, recheck)
+                self._data = _read_buffer(self.data_path, True, errors.CorruptedData, recheck)
             except FileNotFoundError:
                 raise errors.CorruptedData("%s: data file %s is missing" % (self.name, self.data_path)) from None
             self._file = None
@@ -301,7 +315,7 @@ class Revlog:
         if end == 0:
             return b""
         try:
-            data = _read_buffer(path, self._use_mmap)
+            data = _read_buffer(path, self._use_mmap, errors.CorruptedIndex)
         except FileNotFoundError:
             raise errors.CorruptedIndex("%s: the docket names %s, which is missing" % (self.name, path)) from None
         if len(data) < end:
@@ -511,7 +525,7 @@ class Revlog:
             starts, lengths = self.index.chunk_spans(revs)
         except errors.CorruptedIndex as exc:
             raise errors.CorruptedIndex("%s: %s" % (self.name, exc)) from None
-        limit = functools.partial(self._chain_limit, revs)
+        limit = _once(lambda: self._chain_limit(revs))
         if self.docket is None:
             decompress = self._decompressor.decompress
         else:
@@ -540,9 +554,12 @@ class Revlog:
             return transaction.writer.read(start, length)
         if self._file is not None or self.docket is not None:
             return b""
-        path = self.index_path if self.inline else self.data_path
+        if self.inline:
+            path, error = self.index_path, errors.CorruptedIndex
+        else:
+            path, error = self.data_path, errors.CorruptedData
         try:
-            self._data = _read_buffer(path, self._mappable and not self._may_shrink(), self._may_shrink)
+            self._data = _read_buffer(path, self._mappable and not self._may_shrink(), error, self._may_shrink)
         except FileNotFoundError:
             return b""
         return self._data[start:start + length]
@@ -847,7 +864,8 @@ class Revlog:
         """The most any chunk of revs' chain may decompress to.
 
         A delta inserts at most the text it produces, plus a 12-byte header
-        per hunk; only asked when a zstd frame claims more than usual.
+        per hunk; only asked (once per chain read) when a zstd frame claims
+        more than zlib could expand to, or does not say its size.
         """
         largest = max((self.index[rev][C.ENTRY_RAW_LEN] for rev in revs), default=0)
         return 13 * max(largest, 0) + 12 * (len(revs) + 1)
@@ -891,7 +909,7 @@ class Docket:
 
         def take_id(size: int) -> bytes:
             uid = take(size)
-            if not _DOCKET_ID.fullmatch(uid):
+            if not fileio.is_file_id(uid):
                 raise errors.CorruptedIndex("%s: docket names a file by an invalid id %r" % (name, uid))
             return uid
 

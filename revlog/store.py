@@ -258,8 +258,7 @@ def _walk_revlogs(root: str, top: str) -> List[bytes]:
 def read_fncache(path: str) -> List[bytes]:
     """The entries of a fncache file (decoded store paths); [] if it is missing."""
     try:
-        with open(path, "rb") as fp:
-            data = fp.read()
+        data = fileio.read_regular(path, errors.CorruptedIndex)
     except FileNotFoundError:
         return []
     if not data:
@@ -287,8 +286,7 @@ FILEINDEX_UNSET_ID = b"0" * 8
 def read_fileindex(root: str) -> List[bytes]:
     """The tracked paths of a fileindex-v1 store, in token order."""
     try:
-        with open(os.path.join(root, "fileindex"), "rb") as fp:
-            docket = fp.read()
+        docket = fileio.read_regular(os.path.join(root, "fileindex"), errors.CorruptedIndex)
     except FileNotFoundError:
         return []
     if len(docket) < FILEINDEX_DOCKET.size:
@@ -312,9 +310,11 @@ def read_fileindex(root: str) -> List[bytes]:
 def _fileindex_part(root: str, prefix: bytes, file_id: bytes, size: int) -> bytes:
     if file_id == FILEINDEX_UNSET_ID:
         return b""
+    if not fileio.is_file_id(file_id):
+        raise errors.CorruptedIndex("the file index names a file by an invalid id %r" % file_id)
     path = os.path.join(root, os.fsdecode(prefix + file_id))
     try:
-        with open(path, "rb") as fp:
+        with fileio.open_regular(path, errors.CorruptedIndex) as fp:
             data = fileio.pread_bounded(fp.fileno(), 0, size)
     except FileNotFoundError:
         raise errors.CorruptedIndex("the file index names %s, which is missing" % path) from None
