@@ -120,7 +120,8 @@ class Decompressor:
         allocate their whole size first.  Data after the frame is ignored,
         as decompress() ignores it.
         """
-        stream = self._zstd.decompressobj(write_size=_ZSTD_WRITE_SIZE)
+        # the first frame only, whatever a later zstandard's default becomes
+        stream = self._zstd.decompressobj(write_size=_ZSTD_WRITE_SIZE, read_across_frames=False)
         view = memoryview(chunk)
         out = io.BytesIO()  # grows in place; getvalue() does not copy (CPython)
         produced = pos = 0
@@ -130,7 +131,7 @@ class Decompressor:
             pos += step
             if produced > bound:
                 raise errors.CorruptedData(
-                    "zstd chunk decompresses to more than %d bytes, more than its revision allows" % bound)
+                    "zstd chunk decompresses past %d bytes, more than its revision allows" % bound)
         if not stream.eof:
             raise errors.CorruptedData("zstd chunk cannot be decompressed: the frame is truncated")
         return out.getvalue()

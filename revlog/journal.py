@@ -29,6 +29,8 @@ BACKUP_SUFFIX = ".backup"
 DATA_BACKUP_SUFFIX = ".backup-data"
 # A recorded size above this (the largest file offset) is no size a file had.
 MAX_FILE_SIZE = (1 << 63) - 1
+# what every refusal to roll a journal back advises
+_CHECK_IT = "the revlog may hold an unfinished transaction: check it, then remove the journal"
 
 
 def fsync_directory(path: str) -> None:
@@ -134,16 +136,17 @@ class Journal:
         so a planted one cannot make rollback remove or replace them.
         """
         try:
-            data = fileio.read_regular(path, errors.RevlogError)
+            data = fileio.read_regular(path, errors.RevlogError, fileio.JOURNAL_MAX_SIZE)
         except FileNotFoundError:
             return None
+        except errors.RevlogError as exc:  # not a regular file, or far too large
+            raise errors.RevlogError("%s; %s" % (exc, _CHECK_IT)) from None
         journal = cls(path, fsync)
         try:
             sizes, backups, temps = _parse_record(data)
         except ValueError as exc:
             raise errors.RevlogError(
-                "%s: unreadable transaction journal (%s); the revlog may hold an unfinished "
-                "transaction: check it, then remove the journal" % (path, exc)) from None
+                "%s: unreadable transaction journal (%s); %s" % (path, exc, _CHECK_IT)) from None
         absolute = journal._absolute
         journal.sizes = {absolute(name): size for name, size in sizes.items()}
         journal.backups = {absolute(name): absolute(backup) for name, backup in backups.items()}

@@ -52,7 +52,7 @@ class RepositoryError(errors.RevlogError):
 def _read_requirements(directory: str, required: bool) -> FrozenSet[str]:
     path = os.path.join(directory, "requires")
     try:
-        data = fileio.read_regular(path, RepositoryError)
+        data = fileio.read_regular(path, RepositoryError, fileio.METADATA_MAX_SIZE)
     except FileNotFoundError:
         if required:
             raise RepositoryError("%s is missing (share-safe repositories need it)" % path) from None
@@ -75,7 +75,7 @@ def _shared_hg_dir(hg_dir: str, requirements: FrozenSet[str]) -> str:
         return hg_dir
     path = os.path.join(hg_dir, "sharedpath")
     try:
-        target = os.fsdecode(fileio.read_regular(path, RepositoryError).rstrip(b"\n"))
+        target = os.fsdecode(fileio.read_regular(path, RepositoryError, fileio.METADATA_MAX_SIZE).rstrip(b"\n"))
     except FileNotFoundError:
         raise RepositoryError("%s is a share but has no .hg/sharedpath" % hg_dir) from None
     if "relshared" in requirements:
@@ -151,13 +151,14 @@ class Repository:
         if "exp-revlogv2.2" not in self.requirements and "exp-changelog-v2" not in self.requirements:
             return None
         try:
-            data = fileio.read_regular(index_path, errors.CorruptedIndex)
+            with fileio.open_regular(index_path, errors.CorruptedIndex) as f:
+                header = fileio.pread_bounded(f.fileno(), 0, INDEX_HEADER.size)
+                if len(header) < INDEX_HEADER.size:
+                    return None
+                if INDEX_HEADER.unpack(header)[0] & 0xFFFF not in (REVLOGV2, CHANGELOGV2):
+                    return None  # a v1 index (exp-changelog-v2 only), which may be large
+                data = fileio.read_open(f, index_path, errors.CorruptedIndex, fileio.METADATA_MAX_SIZE)
         except FileNotFoundError:
-            return None
-        if len(data) < INDEX_HEADER.size:
-            return None
-        version = INDEX_HEADER.unpack_from(data)[0] & 0xFFFF
-        if version not in (REVLOGV2, CHANGELOGV2):
             return None
         return Docket.parse(data, os.path.basename(index_path))
 

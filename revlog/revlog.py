@@ -23,6 +23,7 @@ from typing import Callable, List, Optional, Tuple, Type, Union
 from revlog import adding, compression, errors, fileio, journal, lock, policy
 from revlog import constants as C
 from revlog.compression import Decompressor
+from revlog.deltas import checked_base
 from revlog import writer as revlog_writer
 from revlog.transaction import LOCK_SUFFIX, Transaction
 
@@ -32,6 +33,10 @@ SPARSE_READ_MIN_GAP = 256 * 1024
 CHUNK_CACHE_SIZE = 64 * 1024
 # Files smaller than this are read into memory rather than mapped.
 MMAP_THRESHOLD = 64 * 1024
+# What a zstd chunk may decompress to when its chain holds a revision of
+# unknown size (every v0 revlog): what any frame was allowed before chains
+# bounded their chunks.
+UNKNOWN_SIZE_CHUNK_LIMIT = 16 << 20
 # Texts kept for reuse: reading revisions in order (even across interleaved
 # branches) then costs about one delta each.
 TEXT_CACHE_COUNT = 8
@@ -254,11 +259,17 @@ class Revlog:
             try:
                 self._data = _read_buffer(self.data_path, True, errors.CorruptedData, recheck)
             except FileNotFoundError:
-                raise errors.CorruptedData("%s: data file %s is missing" % (self.name, self.data_path)) from None
+                raise self._missing_data() from None
             self._file = None
         else:
             self._data = None
-            self._file = _CachedFile(self.data_path)
+            try:
+                self._file = _CachedFile(self.data_path)
+            except FileNotFoundError:
+                raise self._missing_data() from None
+
+    def _missing_data(self) -> errors.CorruptedData:
+        return errors.CorruptedData("%s: data file %s is missing" % (self.name, self.data_path))
 
     def _stat_files(self) -> tuple:
         """What tells whether another writer changed the files since we read them."""
@@ -315,13 +326,16 @@ class Revlog:
         if end == 0:
             return b""
         try:
-            data = _read_buffer(path, self._use_mmap, errors.CorruptedIndex)
+            with fileio.open_regular(path, errors.CorruptedIndex) as f:
+                size = os.fstat(f.fileno()).st_size
+                if size < end:
+                    raise errors.CorruptedIndex(
+                        "%s: %s has %d bytes, the docket says %d" % (self.name, path, size, end))
+                if self._use_mmap and end >= MMAP_THRESHOLD:
+                    return memoryview(mmap.mmap(f.fileno(), end, access=mmap.ACCESS_READ))
+                return fileio.pread_bounded(f.fileno(), 0, end)
         except FileNotFoundError:
             raise errors.CorruptedIndex("%s: the docket names %s, which is missing" % (self.name, path)) from None
-        if len(data) < end:
-            raise errors.CorruptedIndex(
-                "%s: %s has %d bytes, the docket says %d" % (self.name, path, len(data), end))
-        return memoryview(data)[:end]
 
     def _convert_v0(self, data) -> bytes:
         """A v0 index (parents as nodes) rewritten as v1 entries."""
@@ -464,29 +478,34 @@ class Revlog:
         return base if self.generaldelta else rev - 1
 
     def chainbase(self, rev: int) -> int:
-        """The full snapshot at the bottom of rev's delta chain."""
-        return self._chain_info(rev)[1]
+        """The full snapshot at the bottom of rev's delta chain.
+
+        As Mercurial: the delta base fields followed down to one that names
+        its own revision (with or without generaldelta; a base of -1, which
+        hg never writes, ends at the null revision).
+        """
+        current = rev
+        base = checked_base(self.name, current, self._entry(current))
+        while base != current:   # each step goes lower, down to the null revision at most
+            current = base
+            base = checked_base(self.name, current, self.index[current])
+        return current
 
     def chainlen(self, rev: int) -> int:
-        """How many deltas lie between rev and its chain base."""
-        return self._chain_info(rev)[0]
+        """How many deltas lie between rev and its chain base.
 
-    def _chain_info(self, rev: int) -> Tuple[int, int]:
+        As Mercurial: each step goes to the delta parent (the base field
+        with generaldelta, else the previous revision) until a revision
+        whose base names itself, or the null revision (a base of -1).
+        """
         length = 0
         current = rev
-        base = self._checked_base(current)
+        base = checked_base(self.name, current, self._entry(current))
         while base != current:
             length += 1
             current = base if self.generaldelta else current - 1
-            base = self._checked_base(current)
-        return length, current
-
-    def _checked_base(self, rev: int) -> int:
-        base = self._entry(rev)[C.ENTRY_BASE]
-        if base < 0 or base > rev:
-            raise errors.CorruptedIndex(
-                "%s: delta base out of range: revision %d has delta base %d" % (self.name, rev, base))
-        return base
+            base = checked_base(self.name, current, self.index[current])
+        return length
 
     def issnapshot(self, rev: int) -> bool:
         """Whether rev is stored as a snapshot (full, or intermediate in sparse revlogs)."""
@@ -865,10 +884,15 @@ class Revlog:
 
         A delta inserts at most the text it produces, plus a 12-byte header
         per hunk; only asked (once per chain read) when a zstd frame claims
-        more than zlib could expand to, or does not say its size.
+        more than zlib could expand to, or does not say its size.  When a
+        revision of the chain has no known size (v0 revlogs, a v1 raw
+        length of -1), no less than UNKNOWN_SIZE_CHUNK_LIMIT.
         """
-        largest = max((self.index[rev][C.ENTRY_RAW_LEN] for rev in revs), default=0)
-        return 13 * max(largest, 0) + 12 * (len(revs) + 1)
+        sizes = [self.index[rev][C.ENTRY_RAW_LEN] for rev in revs]
+        bound = 13 * max(max(sizes, default=0), 0) + 12 * (len(revs) + 1)
+        if any(size < 0 for size in sizes):
+            return max(bound, UNKNOWN_SIZE_CHUNK_LIMIT)
+        return bound
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ def _walk_revlogs(root: str, top: str) -> List[bytes]:
 def read_fncache(path: str) -> List[bytes]:
     """The entries of a fncache file (decoded store paths); [] if it is missing."""
     try:
-        data = fileio.read_regular(path, errors.CorruptedIndex)
+        data = fileio.read_regular(path, errors.CorruptedIndex, fileio.PATH_LIST_MAX_SIZE)
     except FileNotFoundError:
         return []
     if not data:
@@ -286,7 +286,8 @@ FILEINDEX_UNSET_ID = b"0" * 8
 def read_fileindex(root: str) -> List[bytes]:
     """The tracked paths of a fileindex-v1 store, in token order."""
     try:
-        docket = fileio.read_regular(os.path.join(root, "fileindex"), errors.CorruptedIndex)
+        docket = fileio.read_regular(os.path.join(root, "fileindex"), errors.CorruptedIndex,
+                                     fileio.METADATA_MAX_SIZE)
     except FileNotFoundError:
         return []
     if len(docket) < FILEINDEX_DOCKET.size:
@@ -313,6 +314,9 @@ def _fileindex_part(root: str, prefix: bytes, file_id: bytes, size: int) -> byte
     if not fileio.is_file_id(file_id):
         raise errors.CorruptedIndex("the file index names a file by an invalid id %r" % file_id)
     path = os.path.join(root, os.fsdecode(prefix + file_id))
+    if size > fileio.PATH_LIST_MAX_SIZE:
+        raise errors.CorruptedIndex("the file index says %s has %d bytes, more than the %d such a file may have"
+                                    % (path, size, fileio.PATH_LIST_MAX_SIZE))
     try:
         with fileio.open_regular(path, errors.CorruptedIndex) as fp:
             data = fileio.pread_bounded(fp.fileno(), 0, size)

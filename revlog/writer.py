@@ -227,29 +227,39 @@ class RevlogWriter:
     # ---- positions and files ----------------------------------------------------
 
     def _check_positions(self) -> None:
-        """CorruptedIndex unless the files hold all the data the index describes.
+        """CorruptedIndex unless the files hold all the data the index
+        describes and the last chunk begins where the one before it ends
+        or later.
 
         Writes go where the index says the data ends: past the end of the
-        file they would leave a hole of a size the index chose.  Run when
-        the transaction begins, before its journal is written; a file longer
-        than that is fine (the bytes past the end are overwritten).
+        file they would leave a hole of a size the index chose, and a last
+        chunk starting inside an earlier one would have the next chunk
+        written over that one.  Run when the transaction begins, before its
+        journal is written; a file longer than that is fine (the bytes past
+        the end are overwritten).  O(1): the last two entries only.
         """
         index = self.revlog.index
         if not len(index):
             return
         last = len(index) - 1
+        name = self.revlog.name
         length = index[last][C.ENTRY_COMP_LEN]
         if length < 0:
-            raise errors.CorruptedIndex("%s: %s" % (self.revlog.name,
-                                                    status.index_error(status.INDEX_BAD_LENGTH, last, length)))
+            raise errors.CorruptedIndex("%s: %s" % (name, status.index_error(status.INDEX_BAD_LENGTH, last, length)))
+        if last > 0:
+            previous = index[last - 1]
+            previous_end = (previous[C.ENTRY_OFFSET_FLAGS] >> 16) + previous[C.ENTRY_COMP_LEN]
+            if index[last][C.ENTRY_OFFSET_FLAGS] >> 16 < previous_end:
+                raise errors.CorruptedIndex(
+                    "%s: %s" % (name, status.index_error(status.INDEX_BAD_OFFSET, last, previous_end)))
         path, end = (self.index_path, self.index_end) if self.inline else (self.data_path, self.data_end)
         size = self.journal.sizes.get(path)
         if size is None:
             size = file_size(path)
         size = max(size, 0)
         if not 0 <= end <= size:
-            raise errors.CorruptedIndex("%s: corrupted index: revision %d ends at byte %d of %s, which has %d bytes"
-                                        % (self.revlog.name, last, end, os.path.basename(path), size))
+            raise errors.CorruptedIndex("%s: revision %d ends at byte %d of %s, which has %d bytes"
+                                        % (name, last, end, os.path.basename(path), size))
 
     def _sync_positions(self) -> None:
         """Where the next chunk and entry go, from the revlog's index."""

@@ -2,7 +2,6 @@
 harnesses (both backends on every input), and pin each finding with a
 direct test on both backends."""
 import pathlib
-import subprocess
 import sys
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 import revlog
 import revlogbuild
 from conftest import load_backend
+from guards import run_limited
 from indexspecs import v1_data, v1_rows
 from revlog import constants as C
 from revlog import errors, protocol
@@ -179,13 +179,9 @@ def test_v0_revlog_with_a_negative_offset(backend, tmp_path):
 # says is ~2 GiB must not ask for that much memory.  Python's read(n) and
 # os.pread(fd, n, offset) allocate n bytes before reading.
 BOUNDED_READ = r"""
-import os, resource, sys
-import revlog
+import sys
 from revlog import errors
 path, backend = sys.argv[1], sys.argv[2]
-with open("/proc/self/status") as f:
-    vm = [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")][0]
-resource.setrlimit(resource.RLIMIT_AS, (vm + (768 << 20), resource.RLIM_INFINITY))
 rl = revlog.open(path, backend=backend, use_mmap=False)
 try:
     rl.rawdata(1)
@@ -204,8 +200,7 @@ def test_chunk_length_from_the_index_is_not_allocated(backend, tmp_path):
     (tmp_path / "x.i").write_bytes(bytes(corrupt))
     (tmp_path / "x.d").write_bytes(data)
     name = backend.__name__.rsplit("._", 1)[-1]
-    result = subprocess.run([sys.executable, "-c", BOUNDED_READ, str(tmp_path / "x.i"), name],
-                            capture_output=True, text=True, timeout=120)
+    result = run_limited(BOUNDED_READ, [str(tmp_path / "x.i"), name], 768 << 20, timeout=120)
     assert result.returncode == 0, result.stderr
     # rev 1 deltas against rev 0: both are read as one span from byte 0
     assert result.stdout == ("CorruptedData: x.i: revision 0: chunk at byte 0 (2147483697 bytes)"

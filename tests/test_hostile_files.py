@@ -9,22 +9,19 @@ import contextlib
 import hashlib
 import json
 import os
-import resource
-import signal
 import socket
 import struct
-import subprocess
-import sys
 from typing import Optional
 
 import pytest
 
 import revlog
-from revlog import compression, errors, store
+from revlog import compression, errors, fileio, store
 from revlog import repo as repomod
 from revlog.journal import Journal
 
 import revlogbuild as rb
+from guards import guarded, run_limited
 
 NULL = b"\0" * 20
 KINDS = {"fifo": "a FIFO", "device": "a character device", "directory": "a directory", "socket": "a socket"}
@@ -69,37 +66,6 @@ def rle_block(size: int, last: bool) -> bytes:
 
 def raw_block(data: bytes, last: bool) -> bytes:
     return struct.pack("<I", int(last) | len(data) << 3)[:3] + data
-
-
-class Hung(Exception):
-    """A read that should have been refused at once blocked instead."""
-
-
-def address_space() -> int:
-    with open("/proc/self/status") as f:
-        return [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")][0]
-
-
-@contextlib.contextmanager
-def guarded(seconds: float = 10.0, headroom: int = 512 << 20):
-    """Fail instead of hanging or exhausting the machine's memory: SIGALRM
-    interrupts a blocked open() (Hung), and the address space may grow by
-    headroom only (MemoryError: reading /dev/zero whole, say)."""
-    def alarm(signum, frame):
-        raise Hung("still blocked after %s s" % seconds)
-    previous = signal.signal(signal.SIGALRM, alarm)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = address_space() + headroom
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        signal.signal(signal.SIGALRM, previous)
 
 
 @contextlib.contextmanager
@@ -155,15 +121,9 @@ def make_repo(root, requires: Optional[bytes]) -> str:
 # Read one revision under an address-space limit of the interpreter's size
 # plus 256 MiB: a frame's claim (or the chain's sum) must not be allocated.
 BOUNDED_READ = r"""
-import resource, sys
-import revlog
+import sys
 from revlog import errors
 path, backend, rev = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open("/proc/self/status") as f:
-    vm = [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")][0]
-hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-limit = vm + (256 << 20)
-resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 rl = revlog.open(path, backend=backend, use_mmap=False)
 try:
     text = rl.rawdata(rev)
@@ -175,8 +135,7 @@ else:
 
 
 def bounded_read(backend, path: str, rev: int) -> str:
-    result = subprocess.run([sys.executable, "-c", BOUNDED_READ, path, backend_name(backend), str(rev)],
-                            capture_output=True, text=True, timeout=300)
+    result = run_limited(BOUNDED_READ, [path, backend_name(backend), str(rev)], 256 << 20)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -225,7 +184,7 @@ def test_a_zstd_frame_without_a_size_stops_at_its_revisions_bound(backend, tmp_p
     path = write_chain(tmp_path, [frame] * 40, [10] * 40)
     bound = compression.ZLIB_MAX_EXPANSION * len(frame)
     assert bounded_read(backend, path, 39) == (
-        "CorruptedData: t.i: revision 0: zstd chunk decompresses to more than %d bytes, "
+        "CorruptedData: t.i: revision 0: zstd chunk decompresses past %d bytes, "
         "more than its revision allows\n" % bound)
 
 
@@ -279,6 +238,67 @@ def test_the_chain_limit_is_computed_once_per_read(backend, tmp_path):
     assert calls == [[0, 1, 2, 3]]
 
 
+def streamed_zeros_frame(zstandard, text: bytes) -> bytes:
+    """text as hg's zstd writes a text over 1 MB: streamed, no size in the frame."""
+    stream = zstandard.ZstdCompressor().compressobj()
+    return stream.compress(text) + stream.flush()
+
+
+@pytest.mark.parametrize("use_mmap", [True, False])
+def test_zstd_frames_of_revisions_of_unknown_size_read_back(backend, tmp_path, use_mmap):
+    """A chain with a revision of unknown size (v0 revlogs, whose raw size
+    is not stored; a v1 raw length of -1) was bounded by its 12-byte hunk
+    headers only: a 3 MB text that zstd compresses 25000 times was refused
+    ("decompresses past 119712 bytes").  Such chains get what any frame got
+    before chains were bounded: 16 MiB."""
+    zstandard = pytest.importorskip("zstandard")
+    text = b"\0" * 3000000 + b"x"
+    fmt = revlog.Format(version=0, inline=False, generaldelta=False, sparse=False, delta_info=False,
+                        compression="zstd")
+    path = str(tmp_path / "v0.i")
+    revlog.create(path, fmt, backend=backend, fsync=False).add_revision(text, NULL, NULL, 0)
+    reread = revlog.open(path, backend=backend, use_mmap=use_mmap)
+    assert reread.index[0][2] == -1
+    assert len(reread.raw_chunk(0)) * compression.ZLIB_MAX_EXPANSION < len(text)
+    assert reread.revision(0) == text
+    for declared in (True, False):
+        frame = zstandard.ZstdCompressor().compress(text) if declared else streamed_zeros_frame(zstandard, text)
+        v1 = write_chain(tmp_path, [frame], [-1], name="v1-%s" % declared)
+        assert revlog.open(v1, backend=backend, use_mmap=use_mmap).rawdata(0) == text
+
+
+def test_zstd_frames_of_unknown_size_stay_bounded(backend, tmp_path):
+    """Unknown sizes allow 16 MiB a chunk, no more: 64 MiB of RLE blocks in
+    2 KiB stop soon after 16 MiB."""
+    pytest.importorskip("zstandard")
+    blocks = b"".join(rle_block(128 << 10, last=i == 511) for i in range(512))
+    path = write_chain(tmp_path, [zstd_frame(blocks)] * 2, [-1, 10])
+    assert bounded_read(backend, path, 1) == (
+        "CorruptedData: t.i: revision 0: zstd chunk decompresses past %d bytes, "
+        "more than its revision allows\n" % (16 << 20))
+
+
+def test_zstd_reads_only_the_first_frame_of_a_chunk():
+    """Data after a chunk's frame is ignored, as decompress() ignores it;
+    read_across_frames is passed so that no zstandard default can change it."""
+    zstandard = pytest.importorskip("zstandard")
+    text = b"\0" * 300000
+    frame = streamed_zeros_frame(zstandard, text)
+    asked = []
+
+    class Recording:
+        def __init__(self):
+            self._real = zstandard.ZstdDecompressor()
+
+        def decompressobj(self, **options):
+            asked.append(options.get("read_across_frames"))
+            return self._real.decompressobj(**options)
+    decompressor = compression.Decompressor()
+    decompressor._zstd = Recording()
+    assert decompressor.decompress(frame + frame, lambda: 13 * len(text)) == text
+    assert asked == [False]
+
+
 # ---- finding 3: files that are not regular files --------------------------------
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -315,10 +335,10 @@ def test_symlinks_to_regular_files_and_missing_files_read_as_before(backend, tmp
         assert [linked.rawdata(rev) for rev in range(3)] == expected
     assert len(revlog.open(str(tmp_path / "missing.i"), backend=backend)) == 0
     os.unlink(path[:-2] + ".d")
-    with pytest.raises(errors.CorruptedData, match="data file .*t.d is missing"):
-        revlog.open(path, backend=backend)
-    with pytest.raises(FileNotFoundError):
-        revlog.open(path, backend=backend, use_mmap=False)
+    for use_mmap in (True, False):
+        with pytest.raises(errors.CorruptedData) as caught:
+            revlog.open(path, backend=backend, use_mmap=use_mmap)
+        assert str(caught.value) == "t.i: data file %s is missing" % (path[:-2] + ".d")
 
 
 def test_a_fifo_journal_is_refused_and_a_fifo_lock_does_not_block(backend, tmp_path):
@@ -332,7 +352,8 @@ def test_a_fifo_journal_is_refused_and_a_fifo_lock_does_not_block(backend, tmp_p
     with guarded():
         with pytest.raises(errors.RevlogError) as caught:
             rl.transaction()
-    assert str(caught.value) == refusal(path + ".journal")
+    assert str(caught.value) == refusal(path + ".journal") + (
+        "; the revlog may hold an unfinished transaction: check it, then remove the journal")
 
 
 def fileindex_docket(list_id: bytes, meta_id: bytes = store.FILEINDEX_UNSET_ID) -> bytes:
@@ -459,3 +480,124 @@ def test_file_index_ids_must_be_letters_and_digits(tmp_path, bad_id, field):
     with pytest.raises(errors.CorruptedIndex) as caught:
         repomod.open(root).tracked_files()
     assert str(caught.value) == "the file index names a file by an invalid id %r" % bad_id
+
+
+# ---- small files that claim to be huge (sparse files cost no disk) -----------------
+
+HUGE = 64 << 30
+LARGE_FILES = {
+    # name: (requires, the file made huge, its first bytes, what reads it once opened, its cap)
+    "requires": (None, ".hg/requires", b"", None, "METADATA_MAX_SIZE"),
+    "store-requires": (b"share-safe\n", ".hg/store/requires", b"", None, "METADATA_MAX_SIZE"),
+    "sharedpath": (b"shared\n", ".hg/sharedpath", b"", None, "METADATA_MAX_SIZE"),
+    "fileindex": (FILEINDEX, ".hg/store/fileindex", b"", repomod.Repository.tracked_files, "METADATA_MAX_SIZE"),
+    "v2-docket": (b"revlogv1\nstore\nfncache\nexp-revlogv2.2\n", ".hg/store/00changelog.i", b"\0\0\xde\xad",
+                  lambda repo: repo.changelog, "METADATA_MAX_SIZE"),
+    "fncache": (b"revlogv1\nstore\nfncache\n", ".hg/store/fncache", b"", repomod.Repository.tracked_files,
+                "PATH_LIST_MAX_SIZE"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGE_FILES))
+def test_small_repository_files_claiming_gigabytes_are_refused(tmp_path, name):
+    """A sparse 64 GiB .hg/requires was read whole: MemoryError (builtins)."""
+    requires, huge, head, read, cap = LARGE_FILES[name]
+    root = make_repo(tmp_path / "repo", requires)
+    path = os.path.join(os.path.abspath(root), huge)
+    with open(path, "wb") as f:
+        f.write(head)
+        f.truncate(HUGE)
+    with guarded():
+        with pytest.raises(errors.RevlogError) as caught:
+            repo = repomod.open(root)
+            if read is not None:
+                read(repo)
+    assert str(caught.value) == "%s has %d bytes, more than the %d such a file may have" % (
+        path, HUGE, getattr(fileio, cap))
+
+
+def test_a_file_index_part_claiming_gigabytes_is_refused(tmp_path):
+    root = make_repo(tmp_path / "repo", FILEINDEX)
+    docket = bytearray(fileindex_docket(b"0123abcd"))
+    struct.pack_into(">I", docket, len(store.FILEINDEX_MARKER), 3 << 30)  # the list's size
+    (tmp_path / "repo" / ".hg" / "store" / "fileindex").write_bytes(bytes(docket))
+    path = str(tmp_path / "repo" / ".hg" / "store" / "fileindex-list.0123abcd")
+    with open(path, "wb") as f:
+        f.truncate(3 << 30)
+    with guarded():
+        with pytest.raises(errors.CorruptedIndex) as caught:
+            repomod.open(root).tracked_files()
+    assert str(caught.value) == "the file index says %s has %d bytes, more than the %d such a file may have" % (
+        path, 3 << 30, fileio.PATH_LIST_MAX_SIZE)
+
+
+def test_a_journal_claiming_gigabytes_is_refused(backend, tmp_path):
+    path = small_revlog(tmp_path)
+    with open(path + ".journal", "wb") as f:
+        f.truncate(HUGE)
+    rl = revlog.open(path, backend=backend)
+    with guarded():
+        with pytest.raises(errors.RevlogError) as caught:
+            rl.transaction()
+    assert str(caught.value) == (
+        "%s.journal has %d bytes, more than the %d such a file may have; the revlog may hold an unfinished "
+        "transaction: check it, then remove the journal" % (path, HUGE, fileio.JOURNAL_MAX_SIZE))
+
+
+@pytest.mark.parametrize("use_mmap", [True, False])
+def test_a_v2_index_file_is_read_up_to_where_its_docket_says(backend, hg_copy, use_mmap):
+    """The whole file was read (use_mmap=False, or a small docket end)."""
+    store_dir = os.path.join(hg_copy("revlogv2"), ".hg", "store")
+    changelog = os.path.join(store_dir, "00changelog.i")
+    expected = [revlog.open(changelog, backend=backend).revision(rev) for rev in range(2)]
+    (idx,) = [name for name in os.listdir(store_dir)
+              if name.startswith("00changelog-") and name.endswith(".idx")]
+    with open(os.path.join(store_dir, idx), "r+b") as f:
+        f.truncate(HUGE)
+    with guarded():
+        reread = revlog.open(changelog, backend=backend, use_mmap=use_mmap)
+        assert [reread.revision(rev) for rev in range(2)] == expected
+
+
+# ---- fileio ---------------------------------------------------------------------
+
+def test_open_regular_checks_the_type_before_opening(tmp_path, monkeypatch):
+    """Opening a device may do something (rewind a tape, say): never open one."""
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args: opened.append(path) or real_open(path, *args))
+    with pytest.raises(errors.CorruptedData) as caught:
+        fileio.open_regular("/dev/null", errors.CorruptedData)
+    assert str(caught.value) == "/dev/null is not a regular file (a character device)" and opened == []
+    regular = str(tmp_path / "regular")
+    (tmp_path / "regular").write_bytes(b"content")
+    with fileio.open_regular(regular, errors.CorruptedData) as f:
+        assert os.get_blocking(f.fileno())  # O_NONBLOCK only while opening
+        assert f.read() == b"content"
+    assert opened == [regular]
+
+
+def test_open_regular_checks_the_type_again_once_open(tmp_path, monkeypatch):
+    """A file replaced by a FIFO between the check and the open."""
+    regular, fifo = str(tmp_path / "regular"), str(tmp_path / "fifo")
+    (tmp_path / "regular").write_bytes(b"")
+    os.mkfifo(fifo)
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args: real_open(fifo if path == regular else path, *args))
+    with guarded():
+        with pytest.raises(errors.CorruptedData) as caught:
+            fileio.open_regular(regular, errors.CorruptedData)
+    assert str(caught.value) == refusal(regular)
+
+
+def test_pread_bounded_reads_on_after_short_reads(tmp_path, monkeypatch):
+    """Linux reads at most 0x7ffff000 bytes at once: a longer slice came
+    back short (then "runs past the end of the data")."""
+    content = bytes(range(256)) * 40
+    (tmp_path / "f").write_bytes(content)
+    real_pread = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, length, offset: real_pread(fd, min(length, 1000), offset))
+    with open(str(tmp_path / "f"), "rb") as f:
+        assert fileio.pread_bounded(f.fileno(), 5, 1 << 40) == content[5:]
+        assert fileio.pread_bounded(f.fileno(), 7, 2500) == content[7:2507]
+        assert fileio.pread_bounded(f.fileno(), len(content), 10) == b""

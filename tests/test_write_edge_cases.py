@@ -3,11 +3,9 @@ mapping what a writer rolls back, planted journals, argument types, the null
 node, option checks, bad stored deltas, crash leftovers, stale data files,
 directory fsyncs, a lock taken twice in one thread, short writes, damaged
 delta bases and data offsets."""
-import contextlib
 import hashlib
 import json
 import os
-import signal
 import struct
 import subprocess
 import sys
@@ -21,6 +19,7 @@ from revlog import adding, compression, deltafold, errors, journal, writer
 from revlog.deltafold import replacement_header
 
 import revlogbuild
+from guards import fails_instead_of_hanging
 from writespecs import FORMATS, bulky, check_history, file_bytes, linear, node_of, nodes_of
 
 NULL = C.NULL_NODE
@@ -428,27 +427,8 @@ def test_short_writes_are_finished(backend, tmp_path, monkeypatch, gather):
 
 # ---- a damaged index is refused, never followed round in circles or off its end ----------
 
-HANG_LIMIT = 60   # seconds: far more than any of these writes needs
 V1_FIELDS = {"offset": (0, ">Q"), "length": (8, ">i"), "base": (16, ">i")}
 V0_FIELDS = {"offset": (0, ">l"), "length": (4, ">l"), "base": (8, ">l")}
-
-
-@contextlib.contextmanager
-def fails_instead_of_hanging(seconds: int = HANG_LIMIT):
-    """Raise TimeoutError in a block still running after seconds (POSIX; elsewhere no limit)."""
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def expired(signum, frame):
-        raise TimeoutError("still running after %d seconds: a hang" % seconds)
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def damaged(backend, tmp_path, changes, count=6, version=1, inline=False):
@@ -532,7 +512,7 @@ def test_data_said_to_end_past_the_end_of_its_file_is_refused_before_any_write(b
     before = file_bytes(str(tmp_path))
     name = "t.i" if inline else "t.d"
     end = (offset if version == 0 else FAR_OFFSET) + rl.length(2) + (3 * revlogbuild.V1_ENTRY.size if inline else 0)
-    message = "t.i: corrupted index: revision 2 ends at byte %d of %s, which has %d bytes" % (
+    message = "t.i: revision 2 ends at byte %d of %s, which has %d bytes" % (
         end, name, len(before[name]))
     with pytest.raises(errors.CorruptedIndex) as caught:
         rl.add_revision(b"new text\n", nodes[1], NULL, 3)
@@ -581,3 +561,34 @@ def test_a_dead_writers_entry_past_the_data_is_rolled_back_not_refused(backend, 
     reopened = revlog.open(rl.index_path, backend=backend)
     assert len(reopened) == 4 and reopened.revision(node) == text
     assert file_bytes(str(tmp_path))["t.i"][:len(before["t.i"])] == before["t.i"]
+
+
+@pytest.mark.parametrize("layout", ["v1-split", "v1-inline", "v0"])
+def test_a_last_chunk_starting_inside_an_earlier_one_is_refused_before_any_write(backend, tmp_path, layout):
+    # the next chunk went right after revision 2's, over revision 1's: lost for good on commit
+    version, inline = (0, False) if layout == "v0" else (1, layout == "v1-inline")
+    rl, nodes = damaged(backend, tmp_path, {(2, "offset"): 0}, count=3, version=version, inline=inline)
+    before = file_bytes(str(tmp_path))
+    with pytest.raises(errors.CorruptedIndex) as caught:
+        rl.add_revision(b"something else entirely\n" * 10, nodes[1], NULL, 3)
+    assert str(caught.value) == "t.i: inconsistent offsets: revision 2 starts before byte %d" % rl.end(1)
+    assert file_bytes(str(tmp_path)) == before
+
+
+@pytest.mark.parametrize("generaldelta", [True, False])
+def test_a_delta_base_of_minus_one_reads_as_mercurial_reads_it(backend, tmp_path, generaldelta):
+    """hg never writes a base of -1, but reads one (as the backends'
+    deltachain do): rev 1 is then a delta against the empty text of the null
+    revision (generaldelta) or against rev 0; chainbase follows the base
+    fields, chainlen the delta parents, as hg 7.2.4's (checked with it:
+    (1, -1) both ways).  Revlog.chainlen and chainbase refused it."""
+    rl, nodes = damaged(backend, tmp_path, {(1, "base"): -1}, count=3)
+    if not generaldelta:
+        index = bytearray((tmp_path / "t.i").read_bytes())
+        struct.pack_into(">I", index, 0, struct.unpack_from(">I", index, 0)[0] & ~revlogbuild.FLAG_GENERALDELTA)
+        (tmp_path / "t.i").write_bytes(bytes(index))
+        rl = revlog.open(str(tmp_path / "t.i"), backend=backend)
+    assert rl.index.deltachain(1, None)[0] == ([-1, 1] if generaldelta else [0, 1])
+    assert (rl.chainlen(1), rl.chainbase(1)) == (1, -1)
+    assert (rl.chainlen(2), rl.chainbase(2)) == (0, 2)
+    assert rl.deltaparent(1) == (-1 if generaldelta else 0)
