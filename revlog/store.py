@@ -255,10 +255,18 @@ def _walk_revlogs(root: str, top: str) -> List[bytes]:
     return found
 
 
+class FncacheUnreadable(errors.CorruptedIndex, OSError):
+    """The fncache is no regular file, or too large to read.
+
+    Also an OSError: to ``hg verify`` an fncache it cannot read (a
+    directory, say) is a warning, not a corrupted store.
+    """
+
+
 def read_fncache(path: str) -> List[bytes]:
     """The entries of a fncache file (decoded store paths); [] if it is missing."""
     try:
-        data = fileio.read_regular(path, errors.CorruptedIndex, fileio.PATH_LIST_MAX_SIZE)
+        data = fileio.read_regular(path, FncacheUnreadable, fileio.PATH_LIST_MAX_SIZE)
     except FileNotFoundError:
         return []
     if not data:

@@ -235,11 +235,11 @@ class _Verifier:
         paths = sorted(set(file_links) | set(file_nodes))
         try:
             listed: Set[bytes] = set(self.repo.tracked_files(lambda problem: self.warn("store", problem)))
-        except errors.RevlogError as exc:
-            self.error("store", None, str(exc))
-            listed = set(paths)
         except OSError as exc:   # hg verify: a warning, the filelogs are still checked
             self.warn("store", "cannot list the tracked files: %s" % exc)
+            listed = set(paths)
+        except errors.RevlogError as exc:
+            self.error("store", None, str(exc))
             listed = set(paths)
         for done, path in enumerate(paths):
             self.progress("files", done, len(paths))
