@@ -58,18 +58,15 @@ def pread_bounded(fd: int, start: int, length: int) -> bytes:
     if available <= 0:
         return b""
     length = min(length, available)
-    data = os.pread(fd, length, start)
-    if len(data) == length or not data:
-        return data
-    pieces = [data]
-    got = len(data)
+    pieces = []
+    got = 0
     while got < length:
         piece = os.pread(fd, length - got, start + got)
         if not piece:  # the file shrank meanwhile
             break
         pieces.append(piece)
         got += len(piece)
-    return b"".join(pieces)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def open_regular(path: str, error: Type[errors.RevlogError]) -> BinaryIO:
